@@ -1,0 +1,21 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from wutong.accounts.choices import Role
+from wutong.accounts.models import OrgUnit, User
+from wutong.core.filters import BootstrapFilterSet
+
+
+class UserFilterSet(BootstrapFilterSet):
+    q = django_filters.CharFilter(method="search", label=_("搜索"))
+    role = django_filters.ChoiceFilter(choices=Role.choices, label=_("角色"))
+    org_unit = django_filters.ModelChoiceFilter(queryset=OrgUnit.objects.all(), label=_("所属单位"))
+    is_active = django_filters.BooleanFilter(label=_("启用"))
+
+    class Meta:
+        model = User
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.filter(Q(username__icontains=value) | Q(display_name__icontains=value))

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.views.i18n import set_language
+
+from wutong.core.views import healthz
+
+handler403 = "wutong.core.views.permission_denied"
+
+urlpatterns = [
+    path("", include("wutong.core.urls")),
+    path("accounts/", include("wutong.accounts.urls")),
+    path("enterprises/", include("wutong.enterprises.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+

@@ -1,0 +1,169 @@
+"""Shared base model, the append-only audit log and the reference tables every app reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wutong.core.choices import HolidayKind, IndustryLevel, ParkKind
+
+
+class TimeStampedModel(models.Model):
+    """Every business row knows when it was created and last changed (the audit log knows who)."""
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+# --- Audit log --------------------------------------------------------------------------------
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an audit entry."""
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("审计日志只能追加，不能修改")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("审计日志只能追加，不能删除")
+
+    def visible_to(self, user: Any) -> AuditEntryQuerySet:
+        from wutong.core.access import scope
+
+        return scope(self, user)
+
+
+class AuditEntry(models.Model):
+    """One business event: who did what to which record, with the changed fields before and after.
+
+    Append-only. The model refuses updates and deletes, and database triggers (migration 0002)
+    refuse them too, so not even raw SQL through the app's connection can rewrite history.
+    """
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(_("操作人名称"), max_length=150, blank=True)
+    action = models.CharField(_("动作"), max_length=120, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=80, blank=True, db_index=True)
+    target_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    target_label = models.CharField(_("对象名称"), max_length=300, blank=True)
+    changes = models.JSONField(_("变更字段"), default=dict, blank=True)
+    data = models.JSONField(_("附加信息"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("审计日志只能追加，不能删除")
+
+
+# --- Reference data ---------------------------------------------------------------------------
+
+
+class Industry(models.Model):
+    """A node of GB/T 4754-2017 国民经济行业分类: 门类 (A–T), 大类 (2 digits), 中类 (3), 小类 (4)."""
+
+    code = models.CharField(_("代码"), max_length=4, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=IndustryLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    section = models.CharField(_("门类"), max_length=1, db_index=True)
+    edition = models.CharField(_("版本"), max_length=20, default="GB/T 4754-2017")
+    source = models.CharField(_("名称来源"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("国民经济行业")
+        verbose_name_plural = _("国民经济行业")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Street(models.Model):
+    """A 街道 of the district."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    code = models.CharField(_("代码"), max_length=20, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("街道")
+        verbose_name_plural = _("街道")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Park(models.Model):
+    """A park, building or area where enterprises sit and where the bureau places industries."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=ParkKind.choices, default=ParkKind.PARK)
+    street = models.ForeignKey(
+        Street, verbose_name=_("街道"), on_delete=models.PROTECT, null=True, blank=True, related_name="parks"
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    focus_industry = models.CharField(_("主导产业"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("园区/楼宇")
+        verbose_name_plural = _("园区/楼宇")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(models.Model):
+    """A day the working-day calendar must treat specially: a public holiday or a 调休 workday.
+
+    ``chinesecalendar`` knows 2004–2026; for later years staff enter the State Council's notice here.
+    Rows here override the library for the same date.
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=HolidayKind.choices)
+    name = models.CharField(_("名称"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
