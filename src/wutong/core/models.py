@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wutong.core.choices import HolidayKind, IndustryLevel, ParkKind
+from wutong.core.choices import HolidayKind, ImportStatus, IndustryLevel, ParkKind, SourceKind
 
 
 class TimeStampedModel(models.Model):
@@ -167,3 +167,60 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+# --- Provenance -------------------------------------------------------------------------------
+
+
+class ImportBatch(TimeStampedModel):
+    """One uploaded file (or CLI import): what it was, who brought it, what it did.
+
+    Rows written by an import point back here, so every figure can say which file it came from.
+    """
+
+    kind = models.CharField(_("导入类型"), max_length=40, db_index=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", blank=True)
+    file_sha256 = models.CharField(_("文件摘要"), max_length=64, blank=True, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    as_of = models.DateField(_("数据截至日期"), null=True, blank=True)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
+    rejected_count = models.PositiveIntegerField(_("拒绝"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("疑似重复"), default=0)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    options = models.JSONField(_("选项"), default=dict, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class SourcedModel(TimeStampedModel):
+    """A record whose figures carry their source and as-of date (provenance on every value)."""
+
+    source = models.CharField(_("数据来源"), max_length=20, choices=SourceKind.choices, default=SourceKind.STAFF)
+    source_batch = models.ForeignKey(
+        ImportBatch, verbose_name=_("导入批次"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    as_of = models.DateField(_("数据截至日期"), null=True, blank=True)
+
+    class Meta:
+        abstract = True

@@ -6,3 +6,15 @@ class EnterprisesConfig(AppConfig):
     name = "wutong.enterprises"
     label = "enterprises"
     verbose_name = _("一企一档")
+
+    def ready(self) -> None:
+        from wutong.core import navigation
+        from wutong.enterprises import access
+
+        access.register()
+        navigation.register(
+            navigation.MenuItem(
+                "enterprises", _("一企一档"), "enterprises:enterprise_list", icon="buildings", order=10,
+                capability="enterprises.list",
+            )
+        )
