@@ -1,3 +1,5 @@
+from wutong.enterprises import urls_import, urls_manage
+
 app_name = "enterprises"
 
-urlpatterns: list = []
+urlpatterns: list = [*urls_manage.urlpatterns, *urls_import.urlpatterns]
