@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "wutong.core",
     "wutong.accounts",
     "wutong.enterprises",
+    "wutong.qualifications",
 ]
 
 MIDDLEWARE = [
