@@ -16,7 +16,9 @@ PASSWORD = "Wutong-Test-2026!"
 
 
 def make_user(username: str, role: str, unit: OrgUnit | None, **extra: object) -> User:
-    user = User(username=username, display_name=extra.pop("display_name", username), role=role, org_unit=unit, **extra)
+    user = User(
+        username=username, display_name=extra.pop("display_name", username), role=role, org_unit=unit, **extra
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -90,9 +92,18 @@ def enterprise_user(org):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def everyone(alice, bob, carol, leader, district_leader, admin_user, partner, reviewer, agency_user, enterprise_user):  # type: ignore[no-untyped-def]
+def everyone(
+    alice, bob, carol, leader, district_leader, admin_user, partner, reviewer, agency_user, enterprise_user
+):  # type: ignore[no-untyped-def]
     return {
-        "alice": alice, "bob": bob, "carol": carol, "leader": leader, "district": district_leader,
-        "admin": admin_user, "partner": partner, "reviewer": reviewer, "agency": agency_user,
+        "alice": alice,
+        "bob": bob,
+        "carol": carol,
+        "leader": leader,
+        "district": district_leader,
+        "admin": admin_user,
+        "partner": partner,
+        "reviewer": reviewer,
+        "agency": agency_user,
         "enterprise": enterprise_user,
     }

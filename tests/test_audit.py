@@ -10,7 +10,11 @@ pytestmark = pytest.mark.django_db
 def test_a_service_writes_exactly_one_audit_entry(admin_user, org):
     before = AuditEntry.objects.count()
     user = services.create_user(
-        actor=admin_user, password="Str0ng-Passw0rd!", username="newbie", display_name="新同事", role="staff",
+        actor=admin_user,
+        password="Str0ng-Passw0rd!",
+        username="newbie",
+        display_name="新同事",
+        role="staff",
         org_unit=org["tech"],
     )
     entries = AuditEntry.objects.filter(action="accounts.user.created")

@@ -11,9 +11,7 @@ class CoreConfig(AppConfig):
         from wutong.core import navigation
 
         navigation.register(
-            navigation.MenuItem(
-                "dashboard", _("工作台"), "core:dashboard", icon="speedometer2", order=0
-            )
+            navigation.MenuItem("dashboard", _("工作台"), "core:dashboard", icon="speedometer2", order=0)
         )
         navigation.register(
             navigation.MenuItem(

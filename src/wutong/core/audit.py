@@ -38,9 +38,11 @@ def _jsonable(value: Any) -> Any:
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The concrete field values of ``obj`` as JSON-safe data (foreign keys as their ids)."""
-    names = list(fields) if fields is not None else [
-        f.name for f in obj._meta.concrete_fields if f.name not in {"created_at", "updated_at"}
-    ]
+    names = (
+        list(fields)
+        if fields is not None
+        else [f.name for f in obj._meta.concrete_fields if f.name not in {"created_at", "updated_at"}]
+    )
     result: dict[str, Any] = {}
     for name in names:
         field = obj._meta.get_field(name)
@@ -82,9 +84,9 @@ def record(
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_label=(target_label if target_label is not None else str(target) if target is not None else "")[
-            :300
-        ],
+        target_label=(
+            target_label if target_label is not None else str(target) if target is not None else ""
+        )[:300],
         changes=_jsonable(dict(changes or {})),
         data=_jsonable(dict(data or {})),
         ip=request_info.ip if request_info else None,

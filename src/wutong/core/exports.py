@@ -25,9 +25,13 @@ def xlsx_response(filename: str, headers: list[str], rows: Any, *, sheet: str = 
     for row_index, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
             if isinstance(value, datetime):
-                worksheet.write_datetime(row_index, col, timezone.localtime(value).replace(tzinfo=None), date_format)
+                worksheet.write_datetime(
+                    row_index, col, timezone.localtime(value).replace(tzinfo=None), date_format
+                )
             elif isinstance(value, date):
-                worksheet.write_datetime(row_index, col, datetime(value.year, value.month, value.day), date_format)
+                worksheet.write_datetime(
+                    row_index, col, datetime(value.year, value.month, value.day), date_format
+                )
             elif value is None:
                 worksheet.write_blank(row_index, col, None)
             elif isinstance(value, int | float):

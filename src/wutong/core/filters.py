@@ -13,8 +13,12 @@ class BootstrapFilterSet(django_filters.FilterSet):
         if not getattr(form, "_wutong_styled", False):
             for field in form.fields.values():
                 widget = field.widget
-                css = "form-select form-select-sm" if getattr(widget, "allow_multiple_selected", None) is not None or \
-                    widget.__class__.__name__.endswith("Select") else "form-control form-control-sm"
+                css = (
+                    "form-select form-select-sm"
+                    if getattr(widget, "allow_multiple_selected", None) is not None
+                    or widget.__class__.__name__.endswith("Select")
+                    else "form-control form-control-sm"
+                )
                 widget.attrs.setdefault("class", css)
             form._wutong_styled = True  # type: ignore[attr-defined]
         return form

@@ -98,7 +98,12 @@ class Industry(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=10, choices=IndustryLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     section = models.CharField(_("门类"), max_length=1, db_index=True)
     edition = models.CharField(_("版本"), max_length=20, default="GB/T 4754-2017")
@@ -183,10 +188,16 @@ class ImportBatch(TimeStampedModel):
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", blank=True)
     file_sha256 = models.CharField(_("文件摘要"), max_length=64, blank=True, db_index=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
-    status = models.CharField(_("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
     as_of = models.DateField(_("数据截至日期"), null=True, blank=True)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
@@ -216,9 +227,16 @@ class ImportBatch(TimeStampedModel):
 class SourcedModel(TimeStampedModel):
     """A record whose figures carry their source and as-of date (provenance on every value)."""
 
-    source = models.CharField(_("数据来源"), max_length=20, choices=SourceKind.choices, default=SourceKind.STAFF)
+    source = models.CharField(
+        _("数据来源"), max_length=20, choices=SourceKind.choices, default=SourceKind.STAFF
+    )
     source_batch = models.ForeignKey(
-        ImportBatch, verbose_name=_("导入批次"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ImportBatch,
+        verbose_name=_("导入批次"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     as_of = models.DateField(_("数据截至日期"), null=True, blank=True)
 

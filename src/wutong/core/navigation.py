@@ -38,5 +38,7 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
         except NoReverseMatch:
             continue
         active = current_path.startswith(url) if url != "/" else current_path == "/"
-        entries.append({"key": item.key, "label": item.label, "url": url, "icon": item.icon, "active": active})
+        entries.append(
+            {"key": item.key, "label": item.label, "url": url, "icon": item.icon, "active": active}
+        )
     return entries

@@ -51,16 +51,23 @@ class ObjectListView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         if self.capability and not has_capability(request.user, self.capability):
             raise PermissionDenied
-        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(request), request=request)
+        filterset = self.filterset_class(
+            request.GET or None, queryset=self.get_queryset(request), request=request
+        )
         queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
         table = self.table_class(queryset)
         if request.GET.get("export") == "xlsx":
             stamp = timezone.localdate().strftime("%Y%m%d")
             return table_to_xlsx(table, f"{self.export_name}-{stamp}.xlsx")
-        RequestConfig(request, paginate={"per_page": self.per_page, "paginator_class": self.paginator_class}).configure(
-            table
-        )
-        context = {"title": self.title, "filterset": filterset, "table": table, **self.get_extra_context(request)}
+        RequestConfig(
+            request, paginate={"per_page": self.per_page, "paginator_class": self.paginator_class}
+        ).configure(table)
+        context = {
+            "title": self.title,
+            "filterset": filterset,
+            "table": table,
+            **self.get_extra_context(request),
+        }
         template = f"{self.template_name}#results" if request.htmx else self.template_name  # type: ignore[attr-defined]
         return render(request, template, context)
 
@@ -86,4 +93,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", {"message": str(exception) if exception else _("无权访问")}, status=403)
+    return render(
+        request, "403.html", {"message": str(exception) if exception else _("无权访问")}, status=403
+    )

@@ -51,8 +51,15 @@ def can_change(user: Any, action: str, obj: Any) -> bool:
 
 
 RELATED_MODELS = (
-    m.AnnualReport, m.IPAsset, m.QualificationHolding, m.Lease, m.SupportReceived, m.Relation,
-    m.TalentHousing, m.Contact, m.FormerName,
+    m.AnnualReport,
+    m.IPAsset,
+    m.QualificationHolding,
+    m.Lease,
+    m.SupportReceived,
+    m.Relation,
+    m.TalentHousing,
+    m.Contact,
+    m.FormerName,
 )
 
 
@@ -65,7 +72,9 @@ def register() -> None:
         scope=lambda qs, user: qs if role_of(user) in INTERNAL_ROLES else qs.none(),
         can=lambda user, action, obj: has_capability(user, "enterprises.merge"),
     )
-    access.register(m.Tag, scope=lambda qs, user: qs, can=lambda u, a, o: has_capability(u, "enterprises.change"))
+    access.register(
+        m.Tag, scope=lambda qs, user: qs, can=lambda u, a, o: has_capability(u, "enterprises.change")
+    )
 
 
 def access_enterprise(user: Any, pk: Any, action: str = access.VIEW) -> m.Enterprise:

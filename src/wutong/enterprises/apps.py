@@ -14,7 +14,11 @@ class EnterprisesConfig(AppConfig):
         access.register()
         navigation.register(
             navigation.MenuItem(
-                "enterprises", _("一企一档"), "enterprises:enterprise_list", icon="buildings", order=10,
+                "enterprises",
+                _("一企一档"),
+                "enterprises:enterprise_list",
+                icon="buildings",
+                order=10,
                 capability="enterprises.list",
             )
         )

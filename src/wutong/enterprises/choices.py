@@ -62,8 +62,12 @@ class IPKind(models.TextChoices):
 # 高企工作指引: 按Ⅰ类评价 / 按Ⅱ类评价 (商标 counts as neither).
 CLASS_ONE_KINDS = frozenset(
     {
-        IPKind.INVENTION_PATENT, IPKind.IC_LAYOUT, IPKind.PLANT_VARIETY, IPKind.NEW_DRUG,
-        IPKind.NATIONAL_DEFENSE_PATENT, IPKind.TCM_PROTECTED,
+        IPKind.INVENTION_PATENT,
+        IPKind.IC_LAYOUT,
+        IPKind.PLANT_VARIETY,
+        IPKind.NEW_DRUG,
+        IPKind.NATIONAL_DEFENSE_PATENT,
+        IPKind.TCM_PROTECTED,
     }
 )
 CLASS_TWO_KINDS = frozenset({IPKind.UTILITY_MODEL, IPKind.DESIGN_PATENT, IPKind.SOFTWARE_COPYRIGHT})

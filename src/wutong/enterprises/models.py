@@ -60,12 +60,18 @@ class Enterprise(SourcedModel):
     name = models.CharField(_("企业名称"), max_length=200, db_index=True)
     name_normalized = models.CharField(_("规范化名称"), max_length=200, db_index=True, editable=False)
     name_pinyin = models.CharField(_("名称全拼"), max_length=600, blank=True, editable=False)
-    name_initials = models.CharField(_("名称首字母"), max_length=200, blank=True, db_index=True, editable=False)
+    name_initials = models.CharField(
+        _("名称首字母"), max_length=200, blank=True, db_index=True, editable=False
+    )
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     established = models.DateField(_("成立日期"), null=True, blank=True, db_index=True)
     registered_capital = models.DecimalField(_("注册资本(元)"), **MONEY)
     status = models.CharField(
-        _("经营状态"), max_length=20, choices=EnterpriseStatus.choices, default=EnterpriseStatus.ACTIVE, db_index=True
+        _("经营状态"),
+        max_length=20,
+        choices=EnterpriseStatus.choices,
+        default=EnterpriseStatus.ACTIVE,
+        db_index=True,
     )
     registered_address = models.CharField(_("注册地址"), max_length=300, blank=True)
     operating_address = models.CharField(_("经营地址"), max_length=300, blank=True)
@@ -92,11 +98,17 @@ class Enterprise(SourcedModel):
         _("战略性新兴产业"), max_length=30, choices=EmergingIndustry.choices, blank=True
     )
     size_class = models.CharField(
-        _("企业规模"), max_length=10, choices=SizeClass.choices, default=SizeClass.UNKNOWN, db_index=True,
+        _("企业规模"),
+        max_length=10,
+        choices=SizeClass.choices,
+        default=SizeClass.UNKNOWN,
+        db_index=True,
         help_text=_("按工信部联企业〔2011〕300号由最近年度从业人员和营业收入计算"),
     )
     latest_revenue = models.DecimalField(
-        _("最近年度营业收入(元)"), **MONEY, editable=False,
+        _("最近年度营业收入(元)"),
+        **MONEY,
+        editable=False,
         help_text=_("最近一年年报的营业收入，供筛选与排序使用"),
     )
     latest_year = models.PositiveSmallIntegerField(_("最近年报年度"), null=True, blank=True, editable=False)
@@ -114,7 +126,9 @@ class Enterprise(SourcedModel):
             models.Index(fields=["latest_revenue"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(uscc__regex=r"^[0-9A-Z]{18}$"), name="enterprise_uscc_format"),
+            models.CheckConstraint(
+                condition=models.Q(uscc__regex=r"^[0-9A-Z]{18}$"), name="enterprise_uscc_format"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,7 +145,9 @@ class Enterprise(SourcedModel):
 class FormerName(models.Model):
     """A name the enterprise used before (renamed, or merged away): still searchable and matched."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="former_names")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="former_names"
+    )
     name = models.CharField(_("曾用名"), max_length=200)
     name_normalized = models.CharField(_("规范化名称"), max_length=200, db_index=True, editable=False)
     changed_on = models.DateField(_("变更日期"), null=True, blank=True)
@@ -155,7 +171,9 @@ class FormerName(models.Model):
 class AnnualReport(SourcedModel):
     """An enterprise's figures for one fiscal year (money in yuan; headcounts as annual monthly averages)."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="annual_reports")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="annual_reports"
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     sales_revenue = models.DecimalField(_("销售收入"), **MONEY)
     main_business_revenue = models.DecimalField(_("主营业务收入"), **MONEY)
@@ -174,9 +192,21 @@ class AnnualReport(SourcedModel):
     rd_staff = models.PositiveIntegerField(_("研发人员"), null=True, blank=True)
 
     FIGURE_FIELDS = (
-        "sales_revenue", "main_business_revenue", "operating_revenue", "total_income", "high_tech_revenue",
-        "rd_expense", "rd_expense_domestic", "cost_expense_total", "net_assets", "total_assets",
-        "total_liabilities", "tax_paid", "employees", "tech_staff", "rd_staff",
+        "sales_revenue",
+        "main_business_revenue",
+        "operating_revenue",
+        "total_income",
+        "high_tech_revenue",
+        "rd_expense",
+        "rd_expense_domestic",
+        "cost_expense_total",
+        "net_assets",
+        "total_assets",
+        "total_liabilities",
+        "tax_paid",
+        "employees",
+        "tech_staff",
+        "rd_staff",
     )
 
     class Meta:
@@ -185,7 +215,9 @@ class AnnualReport(SourcedModel):
         ordering = ["enterprise", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "year"], name="annualreport_unique_year"),
-            models.CheckConstraint(condition=models.Q(year__gte=1949, year__lte=2100), name="annualreport_year_range"),
+            models.CheckConstraint(
+                condition=models.Q(year__gte=1949, year__lte=2100), name="annualreport_year_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -195,7 +227,9 @@ class AnnualReport(SourcedModel):
 class IPAsset(SourcedModel):
     """A patent, software copyright or other IP right held by the enterprise."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="ip_assets")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="ip_assets"
+    )
     kind = models.CharField(_("类型"), max_length=30, choices=IPKind.choices)
     number = models.CharField(_("申请号/登记号"), max_length=50)
     title = models.CharField(_("名称"), max_length=300, blank=True)
@@ -205,7 +239,9 @@ class IPAsset(SourcedModel):
     acquisition = models.CharField(
         _("获得方式"), max_length=20, choices=IPAcquisition.choices, default=IPAcquisition.SELF
     )
-    ip_class = models.CharField(_("高企评价类别"), max_length=2, choices=IPClass.choices, blank=True, editable=False)
+    ip_class = models.CharField(
+        _("高企评价类别"), max_length=2, choices=IPClass.choices, blank=True, editable=False
+    )
     used_for_gaoxin = models.BooleanField(_("已用于高企申报"), default=False)
     pledge_bank = models.CharField(_("质押银行"), max_length=100, blank=True)
     pledge_amount = models.DecimalField(_("质押金额"), **MONEY)
@@ -241,7 +277,9 @@ class QualificationHolding(SourcedModel):
         Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="qualifications"
     )
     kind = models.CharField(_("资质类型"), max_length=30, choices=QualificationKind.choices, db_index=True)
-    level = models.CharField(_("级别"), max_length=20, choices=QualificationLevel.choices, default=QualificationLevel.NATIONAL)
+    level = models.CharField(
+        _("级别"), max_length=20, choices=QualificationLevel.choices, default=QualificationLevel.NATIONAL
+    )
     name = models.CharField(_("资质名称"), max_length=200, blank=True)
     certificate_no = models.CharField(_("证书编号"), max_length=60, blank=True)
     issued_on = models.DateField(_("发证日期"), null=True, blank=True)
@@ -259,8 +297,12 @@ class QualificationHolding(SourcedModel):
 class Lease(SourcedModel):
     """Space the enterprise rents: the relocation early-warning reads the lease end."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="leases")
-    park = models.ForeignKey(Park, verbose_name=_("园区/楼宇"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="leases"
+    )
+    park = models.ForeignKey(
+        Park, verbose_name=_("园区/楼宇"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     building = models.CharField(_("楼栋/房号"), max_length=100, blank=True)
     area_m2 = models.DecimalField(_("面积(㎡)"), max_digits=12, decimal_places=2, null=True, blank=True)
     monthly_rent = models.DecimalField(_("月租金(元)"), **MONEY)
@@ -279,7 +321,9 @@ class Lease(SourcedModel):
 class SupportReceived(SourcedModel):
     """Industrial support the enterprise received (扶持资金, 补贴)."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="support_received")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="support_received"
+    )
     program = models.CharField(_("扶持项目"), max_length=200)
     department = models.CharField(_("资助部门"), max_length=100, blank=True)
     amount = models.DecimalField(_("金额(元)"), **MONEY)
@@ -297,7 +341,9 @@ class SupportReceived(SourcedModel):
 class Relation(SourcedModel):
     """Outbound investment or a branch elsewhere: a relocation signal when it grows."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="relations")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="relations"
+    )
     kind = models.CharField(_("关系类型"), max_length=30, choices=RelationKind.choices)
     counterpart_name = models.CharField(_("对方名称"), max_length=200)
     counterpart_uscc = models.CharField(_("对方信用代码"), max_length=18, blank=True)
@@ -317,7 +363,9 @@ class Relation(SourcedModel):
 class TalentHousing(SourcedModel):
     """人才住房 allocated to the enterprise's staff."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="talent_housing")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="talent_housing"
+    )
     project = models.CharField(_("房源项目"), max_length=200, blank=True)
     units = models.PositiveIntegerField(_("套数"))
     allocated_on = models.DateField(_("配租日期"), null=True, blank=True)
@@ -335,7 +383,9 @@ class TalentHousing(SourcedModel):
 class Contact(SourcedModel):
     """A person at the enterprise. Phones are PII: masked for roles that may not see them."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="contacts")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField(_("姓名"), max_length=50)
     role = models.CharField(_("职务"), max_length=50, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
@@ -354,10 +404,16 @@ class Contact(SourcedModel):
 class DuplicateCandidate(TimeStampedModel):
     """Two enterprises that look like one (same normalised name): a review queue, merged or dismissed."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="+")
-    other = models.ForeignKey(Enterprise, verbose_name=_("疑似重复"), on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="+"
+    )
+    other = models.ForeignKey(
+        Enterprise, verbose_name=_("疑似重复"), on_delete=models.CASCADE, related_name="+"
+    )
     reason = models.CharField(_("原因"), max_length=200)
-    status = models.CharField(_("状态"), max_length=20, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN, db_index=True
+    )
 
     class Meta:
         verbose_name = _("疑似重复企业")

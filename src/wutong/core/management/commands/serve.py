@@ -25,9 +25,12 @@ def ensure_admin(stdout: Any) -> tuple[str, str | None]:
     login_file = settings.DATA_DIR / "admin-login.txt"
     user = User.objects.filter(username=ADMIN_USERNAME).first()
     if user is None:
-        password = get_random_string(6, "abcdefghjkmnpqrstuvwxyz") + get_random_string(
-            4, "ABCDEFGHJKLMNPQRSTUVWXYZ"
-        ) + get_random_string(4, "23456789") + "!"
+        password = (
+            get_random_string(6, "abcdefghjkmnpqrstuvwxyz")
+            + get_random_string(4, "ABCDEFGHJKLMNPQRSTUVWXYZ")
+            + get_random_string(4, "23456789")
+            + "!"
+        )
         User.objects.create_superuser(
             ADMIN_USERNAME, password=password, display_name="系统管理员", role=Role.ADMIN
         )
@@ -85,7 +88,13 @@ class Command(BaseCommand):
         from wutong.config.wsgi import application
 
         try:
-            serve(application, host=options["host"], port=options["port"], threads=options["threads"], ident="wutong")
+            serve(
+                application,
+                host=options["host"],
+                port=options["port"],
+                threads=options["threads"],
+                ident="wutong",
+            )
         finally:
             if worker is not None:
                 worker.terminate()
