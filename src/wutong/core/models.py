@@ -38,7 +38,7 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def visible_to(self, user: Any) -> AuditEntryQuerySet:
         from wutong.core.access import scope
 
-        return scope(self, user)
+        return scope(self, user)  # type: ignore[return-value]
 
 
 class AuditEntry(models.Model):

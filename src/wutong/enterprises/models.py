@@ -31,7 +31,10 @@ from wutong.enterprises.choices import (
     SizeClass,
 )
 
-MONEY = {"max_digits": 18, "decimal_places": 2, "null": True, "blank": True}
+
+def money(verbose_name: Any, **extra: Any) -> models.DecimalField:  # type: ignore[type-arg]
+    """An amount in yuan (shown in 万元): 18 digits, 2 decimals, optional (missing ≠ zero)."""
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=2, null=True, blank=True, **extra)
 
 
 class Tag(models.Model):
@@ -65,7 +68,7 @@ class Enterprise(SourcedModel):
     )
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     established = models.DateField(_("成立日期"), null=True, blank=True, db_index=True)
-    registered_capital = models.DecimalField(_("注册资本(元)"), **MONEY)
+    registered_capital = money(_("注册资本(元)"))
     status = models.CharField(
         _("经营状态"),
         max_length=20,
@@ -105,9 +108,8 @@ class Enterprise(SourcedModel):
         db_index=True,
         help_text=_("按工信部联企业〔2011〕300号由最近年度从业人员和营业收入计算"),
     )
-    latest_revenue = models.DecimalField(
+    latest_revenue = money(
         _("最近年度营业收入(元)"),
-        **MONEY,
         editable=False,
         help_text=_("最近一年年报的营业收入，供筛选与排序使用"),
     )
@@ -175,18 +177,18 @@ class AnnualReport(SourcedModel):
         Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="annual_reports"
     )
     year = models.PositiveSmallIntegerField(_("年度"))
-    sales_revenue = models.DecimalField(_("销售收入"), **MONEY)
-    main_business_revenue = models.DecimalField(_("主营业务收入"), **MONEY)
-    operating_revenue = models.DecimalField(_("营业收入"), **MONEY)
-    total_income = models.DecimalField(_("总收入"), **MONEY)
-    high_tech_revenue = models.DecimalField(_("高新技术产品(服务)收入"), **MONEY)
-    rd_expense = models.DecimalField(_("研发费用"), **MONEY)
-    rd_expense_domestic = models.DecimalField(_("境内研发费用"), **MONEY)
-    cost_expense_total = models.DecimalField(_("成本费用总额"), **MONEY)
-    net_assets = models.DecimalField(_("净资产"), **MONEY)
-    total_assets = models.DecimalField(_("资产总额"), **MONEY)
-    total_liabilities = models.DecimalField(_("负债总额"), **MONEY)
-    tax_paid = models.DecimalField(_("纳税总额"), **MONEY)
+    sales_revenue = money(_("销售收入"))
+    main_business_revenue = money(_("主营业务收入"))
+    operating_revenue = money(_("营业收入"))
+    total_income = money(_("总收入"))
+    high_tech_revenue = money(_("高新技术产品(服务)收入"))
+    rd_expense = money(_("研发费用"))
+    rd_expense_domestic = money(_("境内研发费用"))
+    cost_expense_total = money(_("成本费用总额"))
+    net_assets = money(_("净资产"))
+    total_assets = money(_("资产总额"))
+    total_liabilities = money(_("负债总额"))
+    tax_paid = money(_("纳税总额"))
     employees = models.PositiveIntegerField(_("从业人员(年平均)"), null=True, blank=True)
     tech_staff = models.PositiveIntegerField(_("科技人员"), null=True, blank=True)
     rd_staff = models.PositiveIntegerField(_("研发人员"), null=True, blank=True)
@@ -244,7 +246,7 @@ class IPAsset(SourcedModel):
     )
     used_for_gaoxin = models.BooleanField(_("已用于高企申报"), default=False)
     pledge_bank = models.CharField(_("质押银行"), max_length=100, blank=True)
-    pledge_amount = models.DecimalField(_("质押金额"), **MONEY)
+    pledge_amount = money(_("质押金额"))
     pledge_date = models.DateField(_("质押日期"), null=True, blank=True)
 
     class Meta:
@@ -305,7 +307,7 @@ class Lease(SourcedModel):
     )
     building = models.CharField(_("楼栋/房号"), max_length=100, blank=True)
     area_m2 = models.DecimalField(_("面积(㎡)"), max_digits=12, decimal_places=2, null=True, blank=True)
-    monthly_rent = models.DecimalField(_("月租金(元)"), **MONEY)
+    monthly_rent = money(_("月租金(元)"))
     start_on = models.DateField(_("起租日"), null=True, blank=True)
     end_on = models.DateField(_("到期日"), null=True, blank=True, db_index=True)
 
@@ -326,7 +328,7 @@ class SupportReceived(SourcedModel):
     )
     program = models.CharField(_("扶持项目"), max_length=200)
     department = models.CharField(_("资助部门"), max_length=100, blank=True)
-    amount = models.DecimalField(_("金额(元)"), **MONEY)
+    amount = money(_("金额(元)"))
     granted_on = models.DateField(_("拨付日期"), null=True, blank=True)
 
     class Meta:
@@ -348,7 +350,7 @@ class Relation(SourcedModel):
     counterpart_name = models.CharField(_("对方名称"), max_length=200)
     counterpart_uscc = models.CharField(_("对方信用代码"), max_length=18, blank=True)
     counterpart_region = models.CharField(_("对方所在地"), max_length=100, blank=True)
-    amount = models.DecimalField(_("金额(元)"), **MONEY)
+    amount = money(_("金额(元)"))
     started_on = models.DateField(_("日期"), null=True, blank=True)
 
     class Meta:
