@@ -46,9 +46,15 @@ def scope_audit(qs: QuerySet[AuditEntry], user: Any) -> QuerySet[AuditEntry]:
 
 def register() -> None:
     access.register(User, scope=scope_users, can=can_user)
-    access.register(OrgUnit, scope=scope_org_units, can=lambda u, a, o: has_capability(u, "accounts.manage_users"))
+    access.register(
+        OrgUnit, scope=scope_org_units, can=lambda u, a, o: has_capability(u, "accounts.manage_users")
+    )
     access.register(AuditEntry, scope=scope_audit)  # no actions: entries are never changed
 
 
 def access_user(user: Any, pk: Any, action: str = access.VIEW) -> User:
     return access.access_object(User.objects.all(), user, pk, action)
+
+
+def access_org_unit(user: Any, pk: Any, action: str = access.VIEW) -> OrgUnit:
+    return access.access_object(OrgUnit.objects.all(), user, pk, action)

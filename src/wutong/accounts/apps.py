@@ -14,7 +14,21 @@ class AccountsConfig(AppConfig):
         access.register()
         navigation.register(
             navigation.MenuItem(
-                "users", _("用户管理"), "accounts:user_list", icon="people", order=920,
+                "users",
+                _("用户管理"),
+                "accounts:user_list",
+                icon="people",
+                order=920,
                 capability="accounts.view_users",
+            )
+        )
+        navigation.register(
+            navigation.MenuItem(
+                "org_units",
+                _("组织单位"),
+                "accounts:orgunit_list",
+                icon="diagram-3",
+                order=925,
+                capability="accounts.manage_users",
             )
         )

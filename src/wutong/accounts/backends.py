@@ -13,7 +13,11 @@ from wutong.accounts.models import User
 
 class LockoutModelBackend(ModelBackend):
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if username is None or password is None:
             return None

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wutong.accounts.choices import Role
+from wutong.accounts.choices import OrgUnitKind, Role
 from wutong.accounts.models import OrgUnit, User
 from wutong.core.filters import BootstrapFilterSet
 
@@ -19,3 +19,16 @@ class UserFilterSet(BootstrapFilterSet):
 
     def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
         return queryset.filter(Q(username__icontains=value) | Q(display_name__icontains=value))
+
+
+class OrgUnitFilterSet(BootstrapFilterSet):
+    q = django_filters.CharFilter(method="search", label=_("搜索"))
+    kind = django_filters.ChoiceFilter(choices=OrgUnitKind.choices, label=_("类型"))
+    is_active = django_filters.BooleanFilter(label=_("启用"))
+
+    class Meta:
+        model = OrgUnit
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(uscc=value))

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wutong.accounts.models import OrgUnit, User
@@ -25,10 +27,15 @@ class BootstrapFormMixin:
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
-    error_messages = {
-        "invalid_login": _("用户名或密码错误。连续 5 次错误将锁定账号 15 分钟。"),
-        "inactive": _("该账号已停用。"),
-    }
+    """The login form. Its errors say how lockout works, and when a locked account opens again."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_messages = {
+            "invalid_login": _("用户名或密码错误。连续 %(n)d 次错误将锁定账号 %(minutes)d 分钟。")
+            % {"n": settings.LOCKOUT_THRESHOLD, "minutes": settings.LOCKOUT_MINUTES},
+            "inactive": _("该账号已停用。"),
+        }
 
     def clean(self) -> dict[str, Any]:
         try:
@@ -36,10 +43,9 @@ class LoginForm(BootstrapFormMixin, AuthenticationForm):
         except forms.ValidationError:
             locked_until = getattr(self.request, "wutong_locked_until", None)
             if locked_until is not None:
-                from django.utils import timezone
-
                 raise forms.ValidationError(
-                    _("账号已锁定，请于 %(time)s 后再试。") % {"time": timezone.localtime(locked_until).strftime("%H:%M")},
+                    _("账号已锁定，请于 %(time)s 后再试。")
+                    % {"time": timezone.localtime(locked_until).strftime("%H:%M")},
                     code="locked",
                 ) from None
             raise
@@ -71,3 +77,16 @@ class OrgUnitForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = OrgUnit
         fields = ["name", "short_name", "kind", "parent", "uscc", "is_active"]
+
+
+class PasswordResetForm(BootstrapFormMixin, forms.Form):
+    """An administrator sets a new password for someone (e.g. after a lockout or a forgotten one)."""
+
+    new_password1 = forms.CharField(label=_("新密码"), widget=forms.PasswordInput, strip=False)
+    new_password2 = forms.CharField(label=_("确认新密码"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", _("两次输入的新密码不一致"))
+        return data

@@ -30,10 +30,18 @@ class OrgUnit(TimeStampedModel):
     short_name = models.CharField(_("简称"), max_length=30, blank=True)
     kind = models.CharField(_("类型"), max_length=20, choices=OrgUnitKind.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        verbose_name=_("上级单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     uscc = models.CharField(
-        _("统一社会信用代码"), max_length=18, blank=True, db_index=True,
+        _("统一社会信用代码"),
+        max_length=18,
+        blank=True,
+        db_index=True,
         help_text=_("企业类单位填写，用于关联一企一档"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
@@ -69,7 +77,12 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.STAFF, db_index=True)
     org_unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("所属单位"), on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+        OrgUnit,
+        verbose_name=_("所属单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     title = models.CharField(_("职务"), max_length=50, blank=True)

@@ -14,4 +14,8 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
+    path("users/<int:pk>/password/", views.user_password_reset, name="user_password_reset"),
+    path("org-units/", views.OrgUnitListView.as_view(), name="orgunit_list"),
+    path("org-units/new/", views.orgunit_create, name="orgunit_create"),
+    path("org-units/<int:pk>/edit/", views.orgunit_edit, name="orgunit_edit"),
 ]
