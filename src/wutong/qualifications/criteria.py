@@ -1,0 +1,293 @@
+"""Reusable declarative criteria and score items. A rule set is mostly a list of these, configured
+with input names and threshold keys; the few one-off rules live beside their rule set."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wutong.qualifications.choices import CriterionStatus
+from wutong.qualifications.rules import (
+    INPUT_LABELS,
+    Criterion,
+    CriterionResult,
+    Inputs,
+    ItemResult,
+    ScoreItem,
+    Thresholds,
+    band_points,
+    ceil_persons,
+    pct,
+    rnd,
+    wan,
+)
+
+PASS, FAIL = CriterionStatus.PASS, CriterionStatus.FAIL
+NEEDS_DATA, NEEDS_REVIEW = CriterionStatus.NEEDS_DATA, CriterionStatus.NEEDS_REVIEW
+
+
+def tiered(value: float, tiers: Sequence[Mapping[str, Any]]) -> Any:
+    """The threshold of the first tier whose ``up_to`` (inclusive) holds ``value``; ``up_to`` null = no
+    upper bound. 国高 R&D: ``[{"up_to": 5000, "ratio": 0.05}, {"up_to": 20000, …}, {"up_to": null, …}]``."""
+    for tier in tiers:
+        if tier.get("up_to") is None or rnd(value) <= tier["up_to"]:
+            return tier
+    raise ValueError("tiers must end with an open tier (up_to: null)")
+
+
+@dataclass(frozen=True)
+class MinimumDays(Criterion):
+    """At least N days from a date to the assessment date (注册成立一年以上)."""
+
+    days_input: str = "established_days"
+    threshold_key: str = ""
+
+    def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
+        need = t[self.threshold_key]
+        if inputs.get(self.days_input) is None:
+            return self.needs_data([self.days_input], threshold=need, unit="天")
+        days = inputs[self.days_input]
+        if days >= need:
+            return CriterionResult(
+                self.id, PASS, days, need, 0, "天", f"{self.label}：已成立 {days} 天，满足不少于 {need} 天"
+            )
+        return CriterionResult(
+            self.id,
+            FAIL,
+            days,
+            need,
+            need - days,
+            "天",
+            f"{self.label}：成立 {days} 天，不足 {need} 天；还需 {need - days} 天",
+        )
+
+
+@dataclass(frozen=True)
+class RatioAtLeast(Criterion):
+    """numerator ÷ denominator ≥ threshold. The gap is expressed in the numerator's unit: persons
+    (rounded up) or 万元. ``tiers_key``/``tier_by`` choose the threshold by another input."""
+
+    numerator: str = ""
+    denominator: str = ""
+    threshold_key: str = ""
+    tiers_key: str = ""
+    tier_by: str = ""
+    gap_unit: str = "万元"
+    what: str = ""  # "研发费用占同期销售收入"
+    gap_phrase: str = ""  # "需再投入研发费用"
+
+    def threshold(self, inputs: Inputs, t: Thresholds) -> float | None:
+        if self.tiers_key:
+            if inputs.get(self.tier_by) is None:
+                return None
+            return float(tiered(inputs[self.tier_by], t[self.tiers_key])["ratio"])
+        return float(t[self.threshold_key])
+
+    def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
+        needed = [self.numerator, self.denominator] + ([self.tier_by] if self.tier_by else [])
+        missing = self.missing(inputs, needed)
+        threshold = None if self.tier_by in missing else self.threshold(inputs, t)
+        if missing:
+            return self.needs_data(missing, threshold=threshold, unit="比例")
+        assert threshold is not None
+        num, den = float(inputs[self.numerator]), float(inputs[self.denominator])
+        if den <= 0:
+            return CriterionResult(
+                self.id,
+                NEEDS_REVIEW,
+                None,
+                threshold,
+                None,
+                "比例",
+                f"{self.label}：{INPUT_LABELS.get(self.denominator, self.denominator)}为 {wan(den)}，"
+                "无法计算比例，需人工核实",
+            )
+        ratio = num / den
+        if rnd(ratio) >= threshold:
+            return CriterionResult(
+                self.id,
+                PASS,
+                round(ratio, 6),
+                threshold,
+                0,
+                "比例",
+                f"{self.what} {pct(ratio)}，达到 {pct(threshold)} 的要求",
+            )
+        shortfall = threshold * den - num
+        if self.gap_unit == "人":
+            gap: float = ceil_persons(shortfall)
+            gap_text = f"{gap} 人"
+        else:
+            gap = round(shortfall, 2)
+            gap_text = f"{wan(gap)} 万元"
+        return CriterionResult(
+            self.id,
+            FAIL,
+            round(ratio, 6),
+            threshold,
+            gap,
+            self.gap_unit,
+            f"{self.what} {pct(ratio)}，低于 {pct(threshold)} 的要求；{self.gap_phrase} {gap_text}",
+        )
+
+
+@dataclass(frozen=True)
+class NoEvents(Criterion):
+    """No recorded event (重大安全、质量事故，严重环境违法…) in the window the rule set derives."""
+
+    count_input: str = ""
+    window_text: str = ""
+
+    def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
+        if inputs.get(self.count_input) is None:
+            return self.needs_data(["incidents_known"], threshold=0, unit="起")
+        count = inputs[self.count_input]
+        if count == 0:
+            return CriterionResult(
+                self.id, PASS, 0, 0, 0, "起", f"{self.label}：{self.window_text}未记录重大事故或违法行为"
+            )
+        return CriterionResult(
+            self.id,
+            FAIL,
+            count,
+            0,
+            count,
+            "起",
+            f"{self.label}：{self.window_text}记录有 {count} 起重大事故或违法行为",
+        )
+
+
+@dataclass(frozen=True)
+class ExpertReview(Criterion):
+    """A condition only a person can decide (技术领域的归属): always needs_review, with what to check."""
+
+    question: str = ""
+
+    def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
+        return CriterionResult(self.id, NEEDS_REVIEW, None, None, None, "", f"{self.label}：{self.question}")
+
+
+@dataclass(frozen=True)
+class ScoreReaches(Criterion):
+    """The score range against the pass mark: pass if even the minimum reaches it, fail if even the
+    maximum misses it, otherwise an expert decides (or data are missing). Gap = points the minimum lacks."""
+
+    pass_mark_key: str = ""
+    open_status: str = NEEDS_REVIEW
+
+    def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
+        mark = t[self.pass_mark_key]
+        low, high = inputs["score_min"], inputs["score_max"]
+        value = [_n(low), _n(high)]
+        if low >= mark:
+            return CriterionResult(
+                self.id,
+                PASS,
+                value,
+                mark,
+                0,
+                "分",
+                f"{self.label}：得分 {_n(low)}–{_n(high)} 分，最低也达到 {mark} 分",
+            )
+        if high < mark:
+            return CriterionResult(
+                self.id,
+                FAIL,
+                value,
+                mark,
+                _n(mark - high),
+                "分",
+                f"{self.label}：得分 {_n(low)}–{_n(high)} 分，最高也不足 {mark} 分；"
+                f"至少还差 {_n(mark - high)} 分",
+            )
+        return CriterionResult(
+            self.id,
+            self.open_status,
+            value,
+            mark,
+            _n(mark - low),
+            "分",
+            f"{self.label}：得分 {_n(low)}–{_n(high)} 分，{mark} 分线在区间内；"
+            f"按下限还差 {_n(mark - low)} 分",
+        )
+
+
+def _n(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+# --- Score items ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpertRange(ScoreItem):
+    """Scored by experts: [0, max], or [0, 0] when the thing judged does not exist (no valid IP)."""
+
+    requires: str = ""  # an input that must be > 0, e.g. ip_valid_count
+    requires_text: str = ""
+
+    def score(self, inputs: Inputs, t: Thresholds) -> ItemResult:
+        if self.requires:
+            if inputs.get(self.requires) is None:
+                return self.unknown(["ip_known"])
+            if not inputs[self.requires]:
+                return ItemResult(self.id, 0, 0, message=f"{self.label}：{self.requires_text}，0 分")
+        return ItemResult(
+            self.id, 0, self.max_points, message=f"{self.label}：由专家评分，0–{_n(self.max_points)} 分"
+        )
+
+
+@dataclass(frozen=True)
+class BandedRatio(ScoreItem):
+    """numerator ÷ denominator placed in a band table (``bands_key``); points are [lo, hi] per band."""
+
+    numerator: str = ""
+    denominator: str = ""
+    bands_key: str = ""
+    what: str = ""
+
+    def ratio(self, inputs: Inputs) -> float | None:
+        num, den = inputs.get(self.numerator), inputs.get(self.denominator)
+        if num is None or den is None or den <= 0:
+            return None
+        return num / den
+
+    def score(self, inputs: Inputs, t: Thresholds) -> ItemResult:
+        ratio = self.ratio(inputs)
+        if ratio is None:
+            missing = self.missing_names(inputs)
+            return self.unknown(missing or [self.denominator])
+        points, label = band_points(ratio, t[self.bands_key])
+        return ItemResult(
+            self.id,
+            points[0],
+            points[1],
+            round(ratio, 6),
+            f"{self.what} {pct(ratio)}{f'（{label}档）' if label else ''}，{_range(points)} 分",
+        )
+
+    def missing_names(self, inputs: Inputs) -> list[str]:
+        return [n for n in (self.numerator, self.denominator) if inputs.get(n) is None]
+
+
+def _range(points: Sequence[float]) -> str:
+    return f"{_n(points[0])}" if points[0] == points[1] else f"{_n(points[0])}–{_n(points[1])}"
+
+
+@dataclass(frozen=True)
+class BandedValue(ScoreItem):
+    """One input value placed in a band table."""
+
+    value_input: str = ""
+    bands_key: str = ""
+    what: str = ""
+    unit: str = ""
+
+    def score(self, inputs: Inputs, t: Thresholds) -> ItemResult:
+        value = inputs.get(self.value_input)
+        if value is None:
+            return self.unknown([self.value_input])
+        points, _label = band_points(value, t[self.bands_key])
+        shown = pct(value) if self.unit == "比例" else f"{_n(value)}{self.unit}"
+        return ItemResult(self.id, points[0], points[1], value, f"{self.what} {shown}，{_range(points)} 分")

@@ -1,0 +1,3 @@
+"""The rule sets. Importing this package registers them (see :func:`wutong.qualifications.rules.rulesets`)."""
+
+from wutong.qualifications.rulesets import gaoxin, kexiao  # noqa: F401
