@@ -1,0 +1,1011 @@
+"""The import framework: spreadsheets and CSV files in, validated, previewed, committed in bulk.
+
+Every app that imports declares an :class:`ImportKind` in its ``imports.py`` (columns with Chinese
+headers, aliases, types and units; how a chunk of parsed rows is matched against the database and
+written). This module does the rest, the same way for every kind:
+
+* **reading** ``.xlsx``/``.xls`` (python-calamine) and ``.csv`` in UTF-8, UTF-8 with BOM or
+  GB18030/GBK (detected); the header row is the row matching the most known headers, so title rows
+  merged above the table (``罗湖区重点企业名录（2025年）``) and blank rows are skipped; empty rows too.
+* **parsing** the values a bureau's spreadsheets really hold: ``1,234.5``, ``1234.5万元``, ``1.2亿``,
+  ``12,345,678元``, full-width digits, ``2019-03-05``, ``2019/3/5``, ``2019年3月5日``, ``20190305``,
+  Excel serial dates, stray spaces. A money header may state its unit (``注册资本(万元)`` or
+  ``注册资本(元)``); a value's own unit (``1.2亿``) wins over the header's.
+* **validating every row** before anything is written: errors carry the row number as the
+  spreadsheet shows it (the header row is its real row number) and the header text, with a reason
+  in Chinese.
+* **committing atomically**: rows with errors are *rejected* and listed; the accepted rows are
+  written in ONE transaction — all of them or none (a database error mid-way leaves nothing). Rows
+  whose values equal the database are *unchanged* and not written, so re-importing a file changes
+  nothing. Blank cells never overwrite a known value.
+* **set-based writes**: rows are streamed in chunks; each chunk is matched with one query and
+  written with ``COPY`` (PostgreSQL) or ``executemany`` (SQLite), never a query per row.
+
+The preview (dry run) and the commit run the same code; the commit simply writes. Written rows
+get ``source=import``, ``source_batch`` and ``as_of``; one :class:`~wutong.core.models.ImportBatch`
+row per file and one audit entry per committed batch.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# --- Columns --------------------------------------------------------------------------------
+
+TEXT = "text"
+USCC = "uscc"
+DATE = "date"
+MONEY = "money"
+INT = "int"
+DECIMAL = "decimal"
+CHOICE = "choice"
+BOOL = "bool"
+
+UNIT_FACTORS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+_UNIT_ALIASES = {"元": "元", "万元": "万元", "万": "万元", "亿元": "亿元", "亿": "亿元"}
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import kind: the model field it fills and how a cell becomes a value.
+
+    ``unit`` is the money unit assumed when the header does not say (``注册资本`` → 万元 by default);
+    ``choices`` maps Chinese labels (and values, and ``choice_aliases``) to stored values.
+    """
+
+    field: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    type: str = TEXT
+    unit: str = "万元"
+    required: bool = False
+    choices: Any = None  # a TextChoices class
+    choice_aliases: tuple[tuple[str, str], ...] = ()
+    max_length: int = 0
+    note: str = ""
+    example: Any = ""
+    validator: Callable[[Any], Any] | None = None  # for USCC (and any kind-specific text check)
+
+    @property
+    def template_header(self) -> str:
+        """The header written in templates and exports (money headers state their unit)."""
+        return f"{self.header}({self.unit})" if self.type == MONEY else self.header
+
+    def choice_map(self) -> dict[str, str]:
+        mapping: dict[str, str] = {}
+        if self.choices is not None:
+            for value, label in self.choices.choices:
+                mapping[_norm_key(str(label))] = value
+                mapping[_norm_key(str(value))] = value
+        for alias, value in self.choice_aliases:
+            mapping[_norm_key(alias)] = value
+        return mapping
+
+    def label_for(self, value: Any) -> str:
+        if self.choices is None or value in (None, ""):
+            return "" if value is None else str(value)
+        for choice_value, label in self.choices.choices:
+            if choice_value == value:
+                return str(label)
+        return str(value)
+
+
+_HEADER_JUNK = re.compile(r"[\s*＊:：]")
+_HEADER_UNIT = re.compile(r"^(.*?)[(（\[【]\s*(亿元|万元|元|亿|万)\s*[)）\]】]$")
+
+
+def _norm_key(text: str) -> str:
+    return _HEADER_JUNK.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def split_header(text: Any) -> tuple[str, str | None]:
+    """``注册资本（万元）`` → (``注册资本``, ``万元``); a header without a unit → (header, None)."""
+    key = _norm_key(str(text or ""))
+    match = _HEADER_UNIT.match(key)
+    if match:
+        return match.group(1), _UNIT_ALIASES[match.group(2)]
+    return key, None
+
+
+# --- Value parsers: each takes a raw cell and returns the value or raises ValueError(reason) ---
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is the Chinese reason shown to the user."""
+
+
+_BLANKS = frozenset({"", "-", "—", "/", "无", "null", "NULL", "None", "N/A", "n/a", "#N/A"})
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_SEPARATED = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_NUMBER_JUNK = re.compile(r"[,\s，]")
+_MONEY_SUFFIX = re.compile(r"(亿元|万元|亿|万|元)$")
+
+
+def clean_text(value: Any) -> str:
+    """A cell as stripped text (full-width spaces too); integral floats lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip().strip("\u3000\ufeff").strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return clean_text(value) in _BLANKS
+    return False
+
+
+def parse_text(value: Any, column: Column) -> str:
+    text = clean_text(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text) if column.type == USCC else text
+    if column.max_length and len(text) > column.max_length:
+        raise CellError(_("超过最大长度 %(n)d 个字符") % {"n": column.max_length})
+    return text
+
+
+def parse_date(value: Any, column: Column | None = None) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = int(value)
+        if 19000101 <= number <= 29991231:
+            return parse_date(str(number))
+        if 1 <= number <= 2_958_465:  # Excel serial day numbers (1900 date system)
+            return _EXCEL_EPOCH + dt.timedelta(days=number)
+        raise CellError(_("无法识别的日期"))
+    text = clean_text(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    match = _DATE_SEPARATED.match(text) or _DATE_COMPACT.match(text)
+    if match is None and " " in text:  # "2019-03-05 00:00:00"
+        match = _DATE_SEPARATED.match(text.split(" ", 1)[0])
+    if match is None and text.replace(".", "", 1).isdigit():
+        return parse_date(float(text))
+    if match is None:
+        raise CellError(_("无法识别的日期，请使用 2019-03-05 格式"))
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise CellError(_("日期不存在"))
+
+
+def _decimal(text: str) -> Decimal:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = _NUMBER_JUNK.sub("", text)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise CellError(_("不是有效的数字"))
+    if not number.is_finite():
+        raise CellError(_("不是有效的数字"))
+    return number
+
+
+def parse_money(value: Any, column: Column, unit: str | None = None) -> Decimal:
+    """Yuan, from a number in the header's unit or a text carrying its own (``1.2亿``)."""
+    factor = UNIT_FACTORS[unit or column.unit]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        text = clean_text(value)
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text).replace(" ", "")
+            match = _MONEY_SUFFIX.search(text)
+            if match:
+                factor = UNIT_FACTORS[_UNIT_ALIASES[match.group(1)]]
+                text = text[: match.start()]
+        number = _decimal(text)
+    result = (number * factor).quantize(_CENT, rounding=ROUND_HALF_UP)
+    if abs(result) >= Decimal("1e16"):
+        raise CellError(_("金额过大，请检查单位"))
+    return result
+
+
+def parse_int(value: Any, column: Column | None = None) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number: Any = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(_("应为整数"))
+        number = int(value)
+    else:
+        text = clean_text(value).removesuffix("人").removesuffix("个").removesuffix("年")
+        dec = _decimal(text)
+        if dec != dec.to_integral_value():
+            raise CellError(_("应为整数"))
+        number = int(dec)
+    if number < 0:
+        raise CellError(_("不能为负数"))
+    return number
+
+
+def parse_decimal(value: Any, column: Column | None = None) -> Decimal:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return _decimal(clean_text(value))
+
+
+_TRUE = frozenset({"是", "y", "yes", "true", "1", "√", "✓", "有", "已用"})
+_FALSE = frozenset({"否", "n", "no", "false", "0", "×", "✗", "无", "未用"})
+
+
+def parse_bool(value: Any, column: Column | None = None) -> bool:
+    if isinstance(value, bool):
+        return value
+    key = _norm_key(clean_text(value))
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise CellError(_("应填“是”或“否”"))
+
+
+# --- Kinds ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ParsedRow:
+    """One accepted-so-far row: its spreadsheet row number and the parsed values of non-blank cells."""
+
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass
+class ChunkPlan:
+    """What a kind decided for a chunk: rows to insert (attname → value), rows to update (with pk),
+    counts, row errors and warnings (probable duplicates)."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ImportKind:
+    """An importable kind: subclass per app, register with :func:`register`."""
+
+    name: str = ""
+    label: str = ""
+    model: type[models.Model]
+    columns: Sequence[Column] = ()
+    audit_action: str = ""
+    capability: str = ""
+    template_notes: Sequence[str] = ()
+
+    def begin(self, run: ImportRun) -> None:
+        """Load reference data once per file (industries, streets …)."""
+
+    def plan_chunk(self, rows: list[ParsedRow], run: ImportRun) -> ChunkPlan:
+        raise NotImplementedError
+
+    def write_chunk(self, plan: ChunkPlan, run: ImportRun) -> None:
+        bulk_insert(self.model, plan.inserts)
+        bulk_update(self.model, plan.updates)
+
+    def finish(self, run: ImportRun) -> None:
+        """After all chunks are written, inside the commit transaction."""
+
+    def export_rows(self, queryset: Any = None) -> Iterator[list[Any]]:
+        raise NotImplementedError
+
+
+_kinds: dict[str, ImportKind] = {}
+
+
+def register(kind: ImportKind) -> ImportKind:
+    _kinds[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> ImportKind:
+    if name not in _kinds:
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("imports")
+    try:
+        return _kinds[name]
+    except KeyError:
+        raise LookupError(_("未知的导入类型：%(kind)s") % {"kind": name}) from None
+
+
+def kinds() -> dict[str, ImportKind]:
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("imports")
+    return dict(_kinds)
+
+
+# --- Reading files --------------------------------------------------------------------------
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xls", ".csv"}
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read (wrong type, no header row); message in Chinese."""
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM) when the bytes decode as UTF-8, else GB18030 (a superset of GBK)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise FileError(_("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"))
+
+
+@dataclass
+class Sheet:
+    """The rows of a file as (row number as the spreadsheet shows it, cells), plus a size hint."""
+
+    rows: Iterator[tuple[int, list[Any]]]
+    total_hint: int
+    close: Callable[[], None] = lambda: None
+
+
+def open_sheet(path: str | Path) -> Sheet:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open("rb") as handle:
+            sample = handle.read(1 << 20)
+        encoding = detect_encoding(sample)
+        size = path.stat().st_size
+        lines = sample.count(b"\n")
+        total_hint = int(lines * size / len(sample)) if sample and size > len(sample) else lines + 1
+        handle = path.open("r", encoding=encoding, newline="")
+
+        def csv_rows() -> Iterator[tuple[int, list[Any]]]:
+            try:
+                yield from enumerate(csv.reader(handle), start=1)
+            except UnicodeDecodeError:
+                raise FileError(_("文件编码不一致，请另存为 UTF-8 或 GBK 编码的 CSV"))
+
+        return Sheet(csv_rows(), total_hint, handle.close)
+    if suffix in {".xlsx", ".xls"}:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+            sheet = workbook.get_sheet_by_index(0)
+        except Exception as exc:
+            raise FileError(_("无法读取 Excel 文件：%(error)s") % {"error": exc})
+        start_row = (sheet.start or (0, 0))[0] if hasattr(sheet, "start") else 0
+
+        def xl_rows() -> Iterator[tuple[int, list[Any]]]:
+            yield from enumerate(sheet.iter_rows(), start=start_row + 1)
+
+        return Sheet(xl_rows(), sheet.height, workbook.close)
+    raise FileError(_("不支持的文件类型 %(suffix)s：请上传 .xlsx、.xls 或 .csv") % {"suffix": suffix or "?"})
+
+
+# --- Running an import ----------------------------------------------------------------------
+
+MAX_STORED_ERRORS = 10_000
+HEADER_SCAN_ROWS = 30
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    committed: bool = False
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    rejected_rows: set[int] = field(default_factory=set)
+    header_row: int = 0
+    columns: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "total_rows": self.total_rows,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` contract."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass
+class ImportRun:
+    """State shared by the kind's hooks during one pass over a file."""
+
+    kind: ImportKind
+    commit: bool
+    batch_id: int | None
+    as_of: dt.date | None
+    now: dt.datetime
+    present: set[str] = field(default_factory=set)  # fields whose column is in the file
+    headers: dict[str, str] = field(default_factory=dict)  # field → its header text in the file
+    seen: dict[Any, int] = field(default_factory=dict)  # key → first row number (duplicates in file)
+    cache: dict[str, Any] = field(default_factory=dict)
+    touched: set[int] = field(default_factory=set)
+
+    def provenance(self) -> dict[str, Any]:
+        from wutong.core.choices import SourceKind
+
+        return {"source": SourceKind.IMPORT.value, "source_batch_id": self.batch_id, "as_of": self.as_of}
+
+
+def match_header(
+    cells: Sequence[Any], columns: Sequence[Column]
+) -> tuple[dict[int, tuple[Column, str | None]], int]:
+    """Which cell is which column (and the unit the header states); the score is the number matched."""
+    lookup: dict[str, Column] = {}
+    for column in columns:
+        for name in (column.header, *column.aliases):
+            lookup.setdefault(split_header(name)[0], column)
+    found: dict[int, tuple[Column, str | None]] = {}
+    used: set[str] = set()
+    for index, cell in enumerate(cells):
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            continue
+        base, unit = split_header(cell)
+        column = lookup.get(base)
+        if column is not None and column.field not in used:
+            used.add(column.field)
+            found[index] = (column, unit)
+    return found, len(found)
+
+
+def _parser_for(column: Column, unit: str | None) -> Callable[[Any], Any]:
+    if column.type == MONEY:
+        return lambda value: parse_money(value, column, unit)
+    if column.type == DATE:
+        return parse_date
+    if column.type == INT:
+        return parse_int
+    if column.type == DECIMAL:
+        return parse_decimal
+    if column.type == BOOL:
+        return parse_bool
+    if column.type == CHOICE:
+        mapping = column.choice_map()
+
+        def parse_choice(value: Any) -> str:
+            try:
+                return mapping[_norm_key(clean_text(value))]
+            except KeyError:
+                labels = "、".join(str(label) for _v, label in column.choices.choices if label)
+                raise CellError(_("不是可选值（可选：%(labels)s）") % {"labels": labels})
+
+        return parse_choice
+    if column.validator is not None:
+        return column.validator
+    return lambda value: parse_text(value, column)
+
+
+def upsert_plan(
+    rows: Sequence[tuple[ParsedRow, dict[str, Any]]],
+    existing: dict[Any, dict[str, Any]],
+    run: ImportRun,
+    *,
+    key: Callable[[dict[str, Any]], Any],
+    attnames: Sequence[str],
+    on_insert: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    on_update: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None,
+    pk: str = "id",
+) -> ChunkPlan:
+    """Classify rows (already resolved to attname → value) as new, changed or unchanged.
+
+    ``existing`` maps a key to the database row (its pk and every attname in ``attnames``). A value
+    missing from the file row (blank cell) keeps the database value. Updated rows carry every
+    attname, so one statement shape updates them all; written rows get provenance and updated_at."""
+    plan = ChunkPlan()
+    provenance = run.provenance()
+    for _parsed, values in rows:
+        current = existing.get(key(values))
+        if current is None:
+            row = {**values, **provenance, "created_at": run.now, "updated_at": run.now}
+            plan.inserts.append(on_insert(row) if on_insert else row)
+            continue
+        if all(current.get(name) == value for name, value in values.items()):
+            plan.unchanged += 1
+            continue
+        row = {name: values.get(name, current.get(name)) for name in attnames}
+        row.update(provenance)
+        row["updated_at"] = run.now
+        row[pk] = current[pk]
+        plan.updates.append(on_update(row, current) if on_update else row)
+    return plan
+
+
+def run_import(
+    kind: ImportKind | str,
+    path: str | Path,
+    *,
+    commit: bool,
+    actor: Any = None,
+    batch: Any = None,
+    as_of: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int = 5000,
+) -> ImportResult:
+    """Validate every row of ``path`` and, when ``commit``, write the accepted ones in one transaction.
+
+    Without ``commit`` nothing is written (the preview). With it, the pass runs inside
+    ``transaction.atomic()``: an exception anywhere rolls back every row of the file, and one audit
+    entry (``<kind>.audit_action``) with the counts is written at the end.
+    """
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    if commit and actor is not None and kind.capability:
+        from wutong.accounts.services import require
+
+        require(actor, kind.capability)
+    run = ImportRun(
+        kind=kind,
+        commit=commit,
+        batch_id=getattr(batch, "pk", None),
+        as_of=as_of or timezone.localdate(),
+        now=timezone.now(),
+    )
+    if commit:
+        with transaction.atomic():
+            result = _run(kind, path, run, progress, chunk_size)
+            kind.finish(run)
+            if batch is not None:
+                from wutong.core import audit
+
+                audit.record(
+                    kind.audit_action,
+                    actor=actor,
+                    target=batch,
+                    target_label=batch.file_name,
+                    data={"kind": kind.name, **result.counts()},
+                )
+            result.committed = True
+        return result
+    return _run(kind, path, run, progress, chunk_size)
+
+
+def _run(
+    kind: ImportKind,
+    path: str | Path,
+    run: ImportRun,
+    progress: Callable[[int, int], None] | None,
+    chunk_size: int,
+) -> ImportResult:
+    result = ImportResult(kind=kind.name)
+    sheet = open_sheet(path)
+    try:
+        head: list[tuple[int, list[Any]]] = []
+        best: tuple[int, int, dict[int, tuple[Column, str | None]]] = (0, 0, {})
+        for number, cells in sheet.rows:
+            head.append((number, cells))
+            found, score = match_header(cells, kind.columns)
+            if score > best[1]:
+                best = (len(head) - 1, score, found)
+            if len(head) >= HEADER_SCAN_ROWS:
+                break
+        header_index, score, mapping = best
+        if score == 0:
+            raise FileError(_("未找到表头：前 %(n)d 行中没有可识别的列名") % {"n": HEADER_SCAN_ROWS})
+        header_row, header_cells = head[header_index]
+        result.header_row = header_row
+        result.columns = [clean_text(c) for c in header_cells]
+        present = {column.field for column, _unit in mapping.values()}
+        missing = [c.header for c in kind.columns if c.required and c.field not in present]
+        if missing:
+            raise FileError(_("缺少必填列：%(columns)s") % {"columns": "、".join(missing)})
+        run.present = present
+        # Column-wise plan: (cell index, field, header text, parser, required)
+        plan = [
+            (index, column.field, clean_text(header_cells[index]), _parser_for(column, unit), column.required)
+            for index, (column, unit) in sorted(mapping.items())
+        ]
+        required_missing = [
+            (column.field, column.header)
+            for column in kind.columns
+            if column.required and column.field in present
+        ]
+        header_of = {f: h for _i, f, h, _p, _r in plan}
+        run.headers = {column.field: column.header for column in kind.columns} | header_of
+        kind.begin(run)
+
+        def rows_after_header() -> Iterator[tuple[int, list[Any]]]:
+            yield from head[header_index + 1 :]
+            yield from sheet.rows
+
+        chunk: list[ParsedRow] = []
+        processed = 0
+        total_hint = max(sheet.total_hint - header_row, 0)
+        for number, cells in rows_after_header():
+            width = len(cells)
+            values: dict[str, Any] = {}
+            row_errors: list[RowError] | None = None
+            for index, field_name, header, parser, _required in plan:
+                if index >= width:
+                    continue
+                raw = cells[index]
+                if raw is None or raw == "" or (isinstance(raw, str) and is_blank(raw)):
+                    continue
+                try:
+                    values[field_name] = parser(raw)
+                except CellError as exc:
+                    if row_errors is None:
+                        row_errors = []
+                    row_errors.append(RowError(number, header, exc.args[0]))
+                    values[field_name] = None
+            if not values and row_errors is None:
+                continue  # an empty row
+            for field_name, header in required_missing:
+                if field_name not in values:
+                    if row_errors is None:
+                        row_errors = []
+                    row_errors.append(RowError(number, header_of.get(field_name, header), _("必填")))
+            result.total_rows += 1
+            if row_errors is not None:
+                _reject(result, row_errors)
+                continue
+            chunk.append(ParsedRow(number, values))
+            if len(chunk) >= chunk_size:
+                processed += _flush(kind, chunk, run, result)
+                chunk = []
+                if progress is not None:
+                    progress(result.total_rows, max(total_hint, result.total_rows))
+        if chunk:
+            _flush(kind, chunk, run, result)
+        if progress is not None:
+            progress(result.total_rows, result.total_rows)
+    finally:
+        sheet.close()
+    result.errors.sort(key=lambda e: e.row)
+    return result
+
+
+def _reject(result: ImportResult, errors: list[RowError]) -> None:
+    row = errors[0].row
+    if row not in result.rejected_rows:
+        result.rejected_rows.add(row)
+        result.rejected += 1
+    if len(result.errors) < MAX_STORED_ERRORS:
+        result.errors.extend(errors)
+
+
+def _flush(kind: ImportKind, chunk: list[ParsedRow], run: ImportRun, result: ImportResult) -> int:
+    plan = kind.plan_chunk(chunk, run)
+    by_row: dict[int, list[RowError]] = {}
+    for error in plan.errors:
+        by_row.setdefault(error.row, []).append(error)
+    for errors in by_row.values():
+        _reject(result, errors)
+    if run.commit:
+        kind.write_chunk(plan, run)
+    result.created += len(plan.inserts)
+    result.updated += len(plan.updates)
+    result.unchanged += plan.unchanged
+    result.duplicates += len(plan.warnings)
+    if len(result.warnings) < MAX_STORED_ERRORS:
+        result.warnings.extend(plan.warnings)
+    return len(chunk)
+
+
+# --- Set-based writes -----------------------------------------------------------------------
+
+
+def _db_converters(model: type[models.Model], attnames: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    """Per column, how a Python value becomes a parameter for this backend (None = as is)."""
+    converters: list[Callable[[Any], Any] | None] = []
+    vendor = connection.vendor
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    for name in attnames:
+        model_field = fields[name]
+        internal = model_field.get_internal_type()
+        if vendor == "sqlite" and internal == "DecimalField":
+            converters.append(lambda v: None if v is None else str(v))
+        elif vendor == "sqlite" and internal == "DateField":
+            converters.append(lambda v: None if v is None else v.isoformat())
+        elif internal == "DateTimeField":
+            converters.append(lambda v, f=model_field: f.get_db_prep_save(v, connection))
+        elif vendor == "sqlite" and internal == "BooleanField":
+            converters.append(lambda v: None if v is None else int(v))
+        else:
+            converters.append(None)
+    return converters
+
+
+def _rows_for(
+    rows: Iterable[dict[str, Any]], attnames: Sequence[str], converters: list[Any]
+) -> list[list[Any]]:
+    out = []
+    pairs = list(zip(attnames, converters, strict=True))
+    for row in rows:
+        out.append([conv(row.get(name)) if conv else row.get(name) for name, conv in pairs])
+    return out
+
+
+def insert_columns(model: type[models.Model], rows: list[dict[str, Any]]) -> list[str]:
+    """Every concrete column except an auto primary key; values missing from a row take the default."""
+    names = []
+    for model_field in model._meta.concrete_fields:
+        if model_field.primary_key and isinstance(model_field, models.AutoField):
+            continue
+        names.append(model_field.attname)
+    return names
+
+
+def _raw_executemany(cursor: Any, sql: str, rows: list[list[Any]]) -> None:
+    """``executemany`` on the DB-API cursor itself (``?`` placeholders), skipping Django's per-call
+    query rewriting; errors still surface as Django's IntegrityError/DatabaseError."""
+    import sqlite3
+
+    with connection.wrap_database_errors:
+        sqlite3.Cursor.executemany(cursor.cursor, sql, rows)
+
+
+def bulk_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows in one statement stream: ``COPY`` on PostgreSQL, ``executemany`` elsewhere.
+
+    Rows are dicts of attname → value; missing columns take the field default (``created_at`` and
+    ``updated_at`` must be given by the caller, as auto_now does not run here)."""
+    if not rows:
+        return
+    attnames = insert_columns(model, rows)
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    defaults = {name: fields[name].get_default() for name in attnames}
+    filled = [{**defaults, **row} for row in rows]
+    table = model._meta.db_table
+    qn = connection.ops.quote_name
+    column_sql = ", ".join(qn(fields[name].column) for name in attnames)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {qn(table)} ({column_sql}) FROM STDIN") as copy:
+                for row in filled:
+                    copy.write_row([row[name] for name in attnames])
+        else:
+            converters = _db_converters(model, attnames)
+            placeholders = ", ".join(["?"] * len(attnames))
+            _raw_executemany(
+                cursor,
+                f"INSERT INTO {qn(table)} ({column_sql}) VALUES ({placeholders})",
+                _rows_for(filled, attnames, converters),
+            )
+
+
+def bulk_update(model: type[models.Model], rows: list[dict[str, Any]], key: str = "id") -> None:
+    """UPDATE many rows by primary key. All rows must carry the same columns (the kind makes sure).
+
+    On PostgreSQL the values are COPYed into a temporary table and applied with one UPDATE … FROM;
+    elsewhere one ``executemany``."""
+    if not rows:
+        return
+    attnames = [name for name in rows[0] if name != key]
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    table = model._meta.db_table
+    qn = connection.ops.quote_name
+    key_column = fields[key].column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > 50:
+            temp = f"wt_upd_{table}"[:60]
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {qn(temp)} ON COMMIT DROP AS "
+                f"SELECT {qn(key_column)}, {', '.join(qn(fields[n].column) for n in attnames)} "
+                f"FROM {qn(table)} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {qn(temp)}")
+            cols = [key, *attnames]
+            with cursor.cursor.copy(
+                f"COPY {qn(temp)} ({', '.join(qn(fields[n].column) for n in cols)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row([row.get(n) for n in cols])
+            assignments = ", ".join(f"{qn(fields[n].column)} = t.{qn(fields[n].column)}" for n in attnames)
+            cursor.execute(
+                f"UPDATE {qn(table)} AS m SET {assignments} FROM {qn(temp)} AS t "
+                f"WHERE m.{qn(key_column)} = t.{qn(key_column)}"
+            )
+            cursor.execute(f"DROP TABLE {qn(temp)}")
+        else:
+            converters = _db_converters(model, [*attnames, key])
+            assignments = ", ".join(f"{qn(fields[n].column)} = ?" for n in attnames)
+            _raw_executemany(
+                cursor,
+                f"UPDATE {qn(table)} SET {assignments} WHERE {qn(key_column)} = ?",
+                _rows_for(rows, [*attnames, key], converters),
+            )
+
+
+# --- Templates, rejected rows ---------------------------------------------------------------
+
+
+def template_xlsx(kind: ImportKind | str) -> bytes:
+    """The downloadable template: headers, one example row, and a notes sheet explaining each column."""
+    import xlsxwriter
+
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet(str(kind.label)[:31] or kind.name)
+    bold = workbook.add_format({"bold": True, "bg_color": "#E8F0EA", "border": 1})
+    required = workbook.add_format({"bold": True, "bg_color": "#FCE8E6", "border": 1})
+    for col, column in enumerate(kind.columns):
+        sheet.write(0, col, column.template_header, required if column.required else bold)
+        example = column.example
+        if isinstance(example, int | float) and not isinstance(example, bool):
+            sheet.write_number(1, col, example)
+        else:
+            sheet.write_string(1, col, str(example))
+        sheet.set_column(col, col, max(12, len(column.template_header) * 2 + 2))
+    sheet.freeze_panes(1, 0)
+    notes = workbook.add_worksheet(_("填写说明"))
+    for col, title in enumerate([_("列名"), _("别名"), _("类型"), _("必填"), _("说明")]):
+        notes.write(0, col, title, bold)
+    type_names = {
+        TEXT: _("文本"),
+        USCC: _("统一社会信用代码"),
+        DATE: _("日期"),
+        MONEY: _("金额"),
+        INT: _("整数"),
+        DECIMAL: _("数字"),
+        CHOICE: _("选项"),
+        BOOL: _("是/否"),
+    }
+    for row, column in enumerate(kind.columns, start=1):
+        note = column.note
+        if column.type == MONEY:
+            note = (note + " " if note else "") + _(
+                "默认单位%(unit)s；表头可写明“(元)”或“(万元)”，单元格也可写“1.2亿”“500万元”"
+            ) % {"unit": column.unit}
+        if column.type == CHOICE and column.choices is not None:
+            labels = "、".join(str(label) for _v, label in column.choices.choices if label)
+            note = (note + " " if note else "") + _("可选：%(labels)s") % {"labels": labels}
+        if column.type == DATE:
+            note = (note + " " if note else "") + _("如 2019-03-05、2019/3/5、2019年3月5日、20190305")
+        notes.write(row, 0, column.template_header)
+        notes.write(row, 1, "、".join(column.aliases))
+        notes.write(row, 2, str(type_names[column.type]))
+        notes.write(row, 3, _("是") if column.required else "")
+        notes.write(row, 4, note)
+    notes.set_column(0, 1, 24)
+    notes.set_column(4, 4, 80)
+    for offset, line in enumerate(kind.template_notes, start=len(kind.columns) + 2):
+        notes.write(offset, 0, str(line))
+    workbook.close()
+    return buffer.getvalue()
+
+
+def rejected_rows_xlsx(path: str | Path, errors: Sequence[dict[str, Any]], header_row: int) -> bytes:
+    """The rejected rows of a file as they were, with a 错误原因 column (for correcting and re-importing).
+
+    The header row is copied as found in the file, so the corrected file imports as the original."""
+    import xlsxwriter
+
+    reasons: dict[int, list[str]] = {}
+    for error in errors:
+        reasons.setdefault(int(error["row"]), []).append(f"{error['column']}：{error['message']}")
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet(_("被拒绝的行"))
+    bold = workbook.add_format({"bold": True, "bg_color": "#FCE8E6", "border": 1})
+    out = 0
+    width = 0
+    source = open_sheet(path)
+    try:
+        for number, cells in source.rows:
+            if number == header_row:
+                width = len(cells)
+                for col, title in enumerate([*cells, _("错误原因")]):
+                    sheet.write(0, col, clean_text(title), bold)
+                out = 1
+            elif number in reasons:
+                for col, value in enumerate(cells):
+                    sheet.write(out, col, clean_text(value))
+                sheet.write(out, max(len(cells), width), "；".join(reasons[number]))
+                out += 1
+    finally:
+        source.close()
+    workbook.close()
+    return buffer.getvalue()
+
+
+def export_file(kind: ImportKind | str, path: str | Path) -> int:
+    """Write every row of ``kind`` to ``.xlsx`` (constant memory) or ``.csv`` (UTF-8 with BOM, which
+    Excel opens correctly); the headers are the template headers. Returns the number of rows."""
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    path = Path(path)
+    headers = [column.template_header for column in kind.columns]
+    count = 0
+    if path.suffix.lower() == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(headers)
+            for row in kind.export_rows():
+                writer.writerow(
+                    ["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in row]
+                )
+                count += 1
+        return count
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet(str(kind.label)[:31] or kind.name)
+    bold = workbook.add_format({"bold": True, "bg_color": "#E8F0EA", "border": 1})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for col, title in enumerate(headers):
+        sheet.write_string(0, col, title, bold)
+        sheet.set_column(col, col, max(12, len(title) * 2 + 2))
+    for number, row in enumerate(kind.export_rows(), start=1):
+        for col, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, dt.date):
+                sheet.write_datetime(
+                    number, col, dt.datetime(value.year, value.month, value.day), date_format
+                )
+            elif isinstance(value, int | float):
+                sheet.write_number(number, col, value)
+            else:
+                sheet.write_string(number, col, str(value))
+        count += 1
+    workbook.close()
+    return count
