@@ -53,7 +53,9 @@ VIEW_PII = "enterprises.view_pii"
 
 
 def _check_fields(allowed: Iterable[str], fields: dict[str, Any]) -> None:
-    unknown = set(fields) - set(allowed)
+    allowed = set(allowed)
+    allowed |= {f"{name}_id" for name in allowed}  # foreign keys may be given by id (industry_id="65")
+    unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
 
@@ -570,7 +572,8 @@ def revenue_expression() -> Coalesce:
 
 def refresh_derived_figures(enterprise_ids: Iterable[int] | None = None) -> int:
     """Recompute Enterprise.latest_year, latest_revenue and size_class from each enterprise's latest
-    AnnualReport, in one UPDATE per chunk of ids (all enterprises when ``enterprise_ids`` is None).
+    AnnualReport, in one UPDATE per chunk of 5000 ids (all enterprises when ``enterprise_ids`` is None;
+    a queryset of ids is used as a subquery, so it is one UPDATE too).
 
     Set-based on purpose: the importer calls this after writing figures for up to millions of firms.
     Not audited: these columns are derived, the audit log holds the figures they derive from.
@@ -592,6 +595,8 @@ def refresh_derived_figures(enterprise_ids: Iterable[int] | None = None) -> int:
     }
     if enterprise_ids is None:
         return Enterprise.objects.update(**values)
+    if isinstance(enterprise_ids, models.QuerySet):  # a subquery: still one statement
+        return Enterprise.objects.filter(pk__in=enterprise_ids).update(**values)
     ids = list(dict.fromkeys(enterprise_ids))
     updated = 0
     for start in range(0, len(ids), 5000):
