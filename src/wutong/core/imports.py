@@ -1009,3 +1009,186 @@ def export_file(kind: ImportKind | str, path: str | Path) -> int:
         count += 1
     workbook.close()
     return count
+
+
+# --- The web workflow: upload → validate (task) → preview → confirm → commit (task) -----------
+
+
+def save_result(batch: Any, result: ImportResult, *, committed: bool) -> None:
+    """Copy a run's counts and errors onto its batch (the preview and the history read them)."""
+    from wutong.core.choices import ImportStatus
+
+    batch.total_rows = result.total_rows
+    batch.processed_rows = result.total_rows
+    batch.created_count = result.created
+    batch.updated_count = result.updated
+    batch.unchanged_count = result.unchanged
+    batch.rejected_count = result.rejected
+    batch.duplicate_count = result.duplicates
+    batch.errors = [e.as_dict() for e in result.errors]
+    batch.options = {
+        **(batch.options or {}),
+        "header_row": result.header_row,
+        "warnings": [w.as_dict() for w in result.warnings[:1000]],
+    }
+    if committed:
+        batch.status = ImportStatus.COMMITTED
+        batch.finished_at = timezone.now()
+    else:
+        accepted = result.total_rows - result.rejected
+        batch.status = ImportStatus.VALIDATED if accepted > 0 else ImportStatus.REJECTED
+        if accepted <= 0:
+            batch.message = _("没有可导入的行：所有行都有错误或文件为空")
+    batch.save()
+
+
+def _app_action(kind: ImportKind, verb: str) -> str:
+    return f"{kind.audit_action.rsplit('.', 1)[0]}.{verb}"
+
+
+def start_import(kind: ImportKind | str, upload: Any, *, actor: Any, as_of: dt.date | None = None) -> Any:
+    """An uploaded file becomes an :class:`ImportBatch` (pending) and its validation is queued.
+
+    The file is kept with the batch (provenance: every imported figure can say which file it
+    came from); validation runs as a background task once this transaction commits."""
+    import hashlib
+
+    from wutong.accounts.services import require
+    from wutong.core import audit
+    from wutong.core.choices import ImportStatus
+    from wutong.core.models import ImportBatch
+
+    kind = get_kind(kind) if isinstance(kind, str) else kind
+    require(actor, kind.capability)
+    digest = hashlib.sha256()
+    for block in upload.chunks():
+        digest.update(block)
+    upload.seek(0)
+    with transaction.atomic():
+        batch = ImportBatch(
+            kind=kind.name,
+            file_name=Path(upload.name).name[:255],
+            file_sha256=digest.hexdigest(),
+            uploaded_by=actor,
+            status=ImportStatus.PENDING,
+            as_of=as_of or timezone.localdate(),
+        )
+        batch.file.save(Path(upload.name).name, upload, save=False)
+        batch.save()
+        audit.record(
+            _app_action(kind, "uploaded"),
+            actor=actor,
+            target=batch,
+            target_label=batch.file_name,
+            data={"kind": kind.name, "sha256": batch.file_sha256},
+        )
+        transaction.on_commit(lambda: _enqueue("validate_import_batch", batch.pk))
+    return batch
+
+
+def confirm_import(batch: Any, *, actor: Any) -> Any:
+    """The user confirmed the preview: queue the commit of the accepted rows."""
+    from wutong.accounts.services import require
+    from wutong.core import audit
+    from wutong.core.choices import ImportStatus
+    from wutong.core.exceptions import DomainError
+    from wutong.core.models import ImportBatch
+
+    kind = get_kind(batch.kind)
+    require(actor, kind.capability)
+    with transaction.atomic():
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.VALIDATED).update(
+            status=ImportStatus.COMMITTING, processed_rows=0, updated_at=timezone.now()
+        )
+        if not claimed:
+            raise DomainError(_("该批次当前状态不能确认导入"))
+        batch.refresh_from_db()
+        audit.record(
+            _app_action(kind, "confirmed"),
+            actor=actor,
+            target=batch,
+            target_label=batch.file_name,
+            data={"kind": kind.name},
+        )
+        transaction.on_commit(lambda: _enqueue("commit_import_batch", batch.pk))
+    return batch
+
+
+def _enqueue(task_name: str, batch_id: int) -> None:
+    from wutong.core import tasks
+
+    getattr(tasks, task_name).enqueue(batch_id)
+
+
+def _progress_saver(batch_id: int) -> Callable[[int, int], None]:
+    from wutong.core.models import ImportBatch
+
+    state = {"last": -1}
+
+    def save(done: int, total: int) -> None:
+        if done - state["last"] >= 5000 or done == total:
+            state["last"] = done
+            ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done, total_rows=max(total, done))
+
+    return save
+
+
+def validate_batch(batch_id: int) -> None:
+    """Validation pass of a pending batch (the task body). Safe to run twice: a batch that is no
+    longer pending or validating is left alone."""
+    from wutong.core.choices import ImportStatus
+    from wutong.core.models import ImportBatch
+
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, status__in=[ImportStatus.PENDING, ImportStatus.VALIDATING]
+    ).update(status=ImportStatus.VALIDATING, processed_rows=0)
+    if not claimed:
+        return
+    batch = ImportBatch.objects.get(pk=batch_id)
+    try:
+        result = run_import(
+            batch.kind, batch.file.path, commit=False, as_of=batch.as_of, progress=_progress_saver(batch_id)
+        )
+    except FileError as exc:
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportStatus.REJECTED, message=str(exc), finished_at=timezone.now()
+        )
+        return
+    except Exception as exc:
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportStatus.FAILED,
+            message=_("校验失败：%(error)s") % {"error": exc},
+            finished_at=timezone.now(),
+        )
+        raise
+    batch.refresh_from_db()
+    save_result(batch, result, committed=False)
+
+
+def commit_batch(batch_id: int) -> None:
+    """Commit pass of a confirmed batch (the task body): the accepted rows in one transaction with
+    the batch's status, so running it twice commits once (the second run finds it committed)."""
+    from wutong.core.choices import ImportStatus
+    from wutong.core.models import ImportBatch
+
+    try:
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+            if batch.status != ImportStatus.COMMITTING:
+                return
+            result = run_import(
+                batch.kind,
+                batch.file.path,
+                commit=True,
+                actor=batch.uploaded_by,
+                batch=batch,
+                as_of=batch.as_of,
+            )
+            save_result(batch, result, committed=True)
+    except Exception as exc:
+        ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.COMMITTING).update(
+            status=ImportStatus.FAILED,
+            message=_("写入失败，未写入任何数据：%(error)s") % {"error": exc},
+            finished_at=timezone.now(),
+        )
+        raise

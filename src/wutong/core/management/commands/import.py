@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wutong.core.choices import ImportStatus
-from wutong.core.imports import FileError, ImportResult, get_kind, kinds, run_import
+from wutong.core.imports import FileError, ImportResult, get_kind, kinds, run_import, save_result
 from wutong.core.models import ImportBatch
 
 
@@ -123,31 +123,6 @@ class Command(BaseCommand):
             ImportBatch.objects.filter(pk=batch.pk).update(
                 status=ImportStatus.FAILED, message=message[:2000], finished_at=timezone.now()
             )
-
-
-def save_result(batch: ImportBatch, result: ImportResult, *, committed: bool) -> None:
-    """Copy a run's counts and errors onto its batch (the history and the preview read them)."""
-    batch.total_rows = result.total_rows
-    batch.processed_rows = result.total_rows
-    batch.created_count = result.created
-    batch.updated_count = result.updated
-    batch.unchanged_count = result.unchanged
-    batch.rejected_count = result.rejected
-    batch.duplicate_count = result.duplicates
-    batch.errors = [e.as_dict() for e in result.errors]
-    batch.options = {
-        **(batch.options or {}),
-        "header_row": result.header_row,
-        "warnings": [w.as_dict() for w in result.warnings[:1000]],
-    }
-    if committed:
-        batch.status = ImportStatus.COMMITTED
-        batch.finished_at = timezone.now()
-    else:
-        batch.status = (
-            ImportStatus.VALIDATED if (result.total_rows - result.rejected) > 0 else ImportStatus.REJECTED
-        )
-    batch.save()
 
 
 def summary(result: ImportResult, *, dry_run: bool) -> str:
