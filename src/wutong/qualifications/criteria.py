@@ -3,6 +3,7 @@ with input names and threshold keys; the few one-off rules live beside their rul
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,11 @@ from wutong.qualifications.rules import (
 
 PASS, FAIL = CriterionStatus.PASS, CriterionStatus.FAIL
 NEEDS_DATA, NEEDS_REVIEW = CriterionStatus.NEEDS_DATA, CriterionStatus.NEEDS_REVIEW
+
+
+def money_up(amount: float) -> float:
+    """A money shortfall in 万元 rounded *up* to the cent, so a tiny gap never shows as 0."""
+    return max(0.0, math.ceil(round(amount * 100, 6)) / 100)
 
 
 def tiered(value: float, tiers: Sequence[Mapping[str, Any]]) -> Any:
@@ -119,7 +125,7 @@ class RatioAtLeast(Criterion):
             gap: float = ceil_persons(shortfall)
             gap_text = f"{gap} 人"
         else:
-            gap = round(shortfall, 2)
+            gap = money_up(shortfall)
             gap_text = f"{wan(gap)} 万元"
         return CriterionResult(
             self.id,
