@@ -308,3 +308,24 @@ def test_the_audit_log_is_read_only_in_the_admin(admin_user) -> None:  # type: i
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
     assert Industry in admin.site._registry and Holiday in admin.site._registry
+
+
+@pytest.mark.django_db
+def test_admin_edits_of_streets_and_holidays_are_audited(admin_user) -> None:  # type: ignore[no-untyped-def]
+    admin_user.is_staff = admin_user.is_superuser = True  # as accounts.services sets them for the role
+    admin_user.save()
+    client = login(admin_user)
+    street = Street.objects.get(name="东门街道")
+    response = client.post(
+        reverse("admin:core_street_change", args=[street.pk]),
+        {"name": "东门街道", "code": "440303003", "order": 30},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="core.street.changed")
+    assert entry.changes == {"order": [3, 30]}
+    added = client.post(
+        reverse("admin:core_holiday_add"), {"date": "2027-01-01", "kind": "holiday", "name": "元旦"}
+    )
+    assert added.status_code == 302
+    assert AuditEntry.objects.filter(action="core.holiday.added").count() == 1
+    assert workdays.is_working_day(dt.date(2027, 1, 1)) is False

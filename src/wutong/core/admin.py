@@ -66,7 +66,7 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         label = obj._meta.model_name
         with transaction.atomic():
-            before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
+            before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else {}
             super().save_model(request, obj, form, change)
             audit.record(
                 f"core.{label}.{'changed' if change else 'created'}",
