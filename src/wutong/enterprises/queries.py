@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wutong.core import access
+from wutong.core.choices import IndustryLevel
 from wutong.core.models import Industry
 from wutong.enterprises.choices import EnterpriseStatus, QualificationKind
 from wutong.enterprises.models import AnnualReport, Enterprise, QualificationHolding
@@ -50,7 +53,7 @@ def code_prefix_filter(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
-def industry_filter(value: str, field: str = "industry_id") -> Q | None:
+def industry_filter(value: str, field: str = "industry__code") -> Q | None:
     """Enterprises in the industry ``value`` at any level: a 门类 letter (A–T) or a 2/3/4-digit code.
 
     A letter becomes the range of its 大类 codes (门类 C = 13…43), since a section's divisions are
@@ -59,19 +62,29 @@ def industry_filter(value: str, field: str = "industry_id") -> Q | None:
     if not text:
         return None
     if len(text) == 1 and text.isalpha():
-        codes = list(
-            Industry.objects.filter(section=text)
-            .exclude(code=text)
-            .order_by("code")
-            .values_list("code", flat=True)
-        )
-        divisions = [code for code in codes if len(code) == 2] or [code[:2] for code in codes]
-        if not divisions:
+        bounds = section_division_range(text)
+        if bounds is None:
             return Q(pk__in=[])
-        return Q(**{f"{field}__gte": min(divisions), f"{field}__lte": max(divisions) + "99"})
+        return Q(**{f"{field}__gte": bounds[0], f"{field}__lte": bounds[1] + "99"})
     if text.isdigit() and 2 <= len(text) <= 4:
         return code_prefix_filter(field, text)
     return Q(pk__in=[])
+
+
+def section_division_range(section: str) -> tuple[str, str] | None:
+    """The first and last 大类 code of a 门类, read from the Industry table and cached for an hour
+    (reference data: a page of the list should not pay a query for it)."""
+    key = f"wutong:industry-section-range:{section}"
+    cached = cache.get(key)
+    if cached is None:
+        codes = list(
+            Industry.objects.filter(section=section, level=IndustryLevel.DIVISION).values_list(
+                "code", flat=True
+            )
+        )
+        cached = [min(codes), max(codes)] if codes else []
+        cache.set(key, cached, 3600)
+    return (cached[0], cached[1]) if cached else None
 
 
 def holding_valid_on(day: dt.date, prefix: str = "") -> Q:
@@ -236,7 +249,7 @@ def dashboard_counts(user: Any, today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     visible = Enterprise.objects.visible_to(user)
     active = visible.filter(status=EnterpriseStatus.ACTIVE)
-    holdings = QualificationHolding.objects.visible_to(user)  # type: ignore[attr-defined]
+    holdings = access.scope(QualificationHolding.objects.all(), user)
     return {
         "registered": active.count(),
         "gaoxin": active.filter(holds_qualification(QualificationKind.GAOXIN, today)).count(),

@@ -44,6 +44,16 @@ def wanyuan(value: Any, places: int = 2) -> str:
 
 
 @register.filter
+def grouped(value: Any, places: int = 2) -> str:
+    """A number with thousands separators and ``places`` decimals: ``1,234.57``."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    quantum = Decimal(1).scaleb(-int(places))
+    return f"{amount.quantize(quantum, rounding=ROUND_HALF_UP):,}"
+
+
+@register.filter
 def yuan(value: Any) -> str:
     """Yuan with separators: ``12,345.00 元``."""
     amount = _decimal(value)
