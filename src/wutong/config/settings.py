@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "wutong.accounts",
     "wutong.enterprises",
     "wutong.qualifications",
+    "wutong.visits",
+    "wutong.demands",
+    "wutong.investment",
 ]
 
 MIDDLEWARE = [
