@@ -474,3 +474,16 @@ def test_templates_download_for_every_kind(client, alice):
         response = client.get(reverse("enterprises:import_template", args=[kind]))
         rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
         assert rows[0][0] == first and len(rows) == 2
+
+
+def test_many_changed_rows_are_updated_set_based_in_one_pass(tmp_path):
+    imports.run_import(
+        "enterprises", write_csv(tmp_path / "a.csv", [HEADER, *registry_rows(120)]), commit=True
+    )
+    rows = registry_rows(120)
+    for row in rows[:80]:
+        row[4] = "1.5亿"
+    result = imports.run_import("enterprises", write_csv(tmp_path / "b.csv", [HEADER, *rows]), commit=True)
+    assert (result.updated, result.unchanged) == (80, 40)
+    assert Enterprise.objects.filter(registered_capital=Decimal("150000000.00")).count() == 80
+    assert Enterprise.objects.get(uscc=uscc(100)).registered_capital == Decimal("1005000.00")

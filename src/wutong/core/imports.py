@@ -794,13 +794,17 @@ def insert_columns(model: type[models.Model], rows: list[dict[str, Any]]) -> lis
     return names
 
 
-def _raw_executemany(cursor: Any, sql: str, rows: list[list[Any]]) -> None:
-    """``executemany`` on the DB-API cursor itself (``?`` placeholders), skipping Django's per-call
-    query rewriting; errors still surface as Django's IntegrityError/DatabaseError."""
-    import sqlite3
+def _executemany(cursor: Any, sql: str, rows: list[list[Any]]) -> None:
+    """``executemany`` with ``%s`` placeholders. On SQLite it goes to the DB-API cursor itself
+    (``?`` placeholders), skipping Django's per-call query rewriting; errors still surface as
+    Django's IntegrityError/DatabaseError."""
+    if connection.vendor == "sqlite":
+        import sqlite3
 
-    with connection.wrap_database_errors:
-        sqlite3.Cursor.executemany(cursor.cursor, sql, rows)
+        with connection.wrap_database_errors:
+            sqlite3.Cursor.executemany(cursor.cursor, sql.replace("%s", "?"), rows)
+    else:
+        cursor.executemany(sql, rows)
 
 
 def bulk_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
@@ -824,8 +828,8 @@ def bulk_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
                     copy.write_row([row[name] for name in attnames])
         else:
             converters = _db_converters(model, attnames)
-            placeholders = ", ".join(["?"] * len(attnames))
-            _raw_executemany(
+            placeholders = ", ".join(["%s"] * len(attnames))
+            _executemany(
                 cursor,
                 f"INSERT INTO {qn(table)} ({column_sql}) VALUES ({placeholders})",
                 _rows_for(filled, attnames, converters),
@@ -867,10 +871,10 @@ def bulk_update(model: type[models.Model], rows: list[dict[str, Any]], key: str 
             cursor.execute(f"DROP TABLE {qn(temp)}")
         else:
             converters = _db_converters(model, [*attnames, key])
-            assignments = ", ".join(f"{qn(fields[n].column)} = ?" for n in attnames)
-            _raw_executemany(
+            assignments = ", ".join(f"{qn(fields[n].column)} = %s" for n in attnames)
+            _executemany(
                 cursor,
-                f"UPDATE {qn(table)} SET {assignments} WHERE {qn(key_column)} = ?",
+                f"UPDATE {qn(table)} SET {assignments} WHERE {qn(key_column)} = %s",
                 _rows_for(rows, [*attnames, key], converters),
             )
 
