@@ -329,3 +329,14 @@ def test_admin_edits_of_streets_and_holidays_are_audited(admin_user) -> None:  #
     assert added.status_code == 302
     assert AuditEntry.objects.filter(action="core.holiday.added").count() == 1
     assert workdays.is_working_day(dt.date(2027, 1, 1)) is False
+
+
+@pytest.mark.django_db
+def test_groups_that_are_not_subdivided_share_their_single_class_name() -> None:
+    groups = Industry.objects.filter(level=IndustryLevel.GROUP).prefetch_related("children")
+    single = [g for g in groups if len(g.children.all()) == 1]
+    assert len(single) == 199
+    for group in single:
+        child = group.children.all()[0]
+        assert child.code == group.code + "0", group.code
+        assert child.name == group.name, group.code
