@@ -511,3 +511,110 @@ def test_a_pair_is_queued_once_even_when_both_sides_are_edited(alice):
     services.create_enterprise(actor=alice, uscc=USCC_B, name="梧桐科技有限公司")
     services.update_enterprise(first, actor=alice, name="梧桐科技（深圳）有限公司")
     assert DuplicateCandidate.objects.count() == 1
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_create_page_warns_about_probable_duplicates_before_creating(client, alice):
+    existing, _ = services.create_enterprise(actor=alice, uscc=USCC_A, name="深圳市梧桐科技有限公司")
+    client.force_login(alice)
+    page = client.get("/enterprises/new/")
+    assert page.status_code == 200
+
+    form = {"uscc": "9144-0300-1922-0382-16", "name": "梧桐科技（深圳）有限公司", "status": "active"}
+    warned = client.post("/enterprises/new/", form)
+    assert warned.status_code == 200
+    assert "发现疑似重复企业" in warned.content.decode()
+    assert f"/enterprises/{existing.pk}/" in warned.content.decode()
+    assert Enterprise.objects.count() == 1
+
+    created = client.post(
+        "/enterprises/new/", {**form, "confirm_duplicates": "1", "registered_capital": "500"}
+    )
+    firm = Enterprise.objects.get(uscc=USCC_B)
+    assert created.status_code == 302 and created["Location"] == f"/enterprises/{firm.pk}/"
+    assert firm.registered_capital == Decimal("5000000.00")  # typed in 万元, stored in yuan
+    assert DuplicateCandidate.objects.filter(enterprise=firm, other=existing).exists()
+
+
+@pytest.mark.django_db
+def test_the_create_page_shows_the_uscc_error_on_the_field(client, alice):
+    client.force_login(alice)
+    page = client.post("/enterprises/new/", {"uscc": "91440300708461136A", "name": "甲", "status": "active"})
+    assert page.status_code == 200
+    assert "校验码错误：第18位应为“T”，实际为“A”" in page.content.decode()
+    assert Enterprise.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_district_leader_cannot_open_the_create_page(client, district_leader):
+    client.force_login(district_leader)
+    assert client.get("/enterprises/new/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_edit_page_renames_and_keeps_the_former_name(client, alice):
+    firm, _ = services.create_enterprise(
+        actor=alice, uscc=USCC_A, name="深圳市梧桐科技有限公司", registered_capital=1_000_000
+    )
+    client.force_login(alice)
+    page = client.get(f"/enterprises/{firm.pk}/edit/")
+    assert page.status_code == 200
+    assert 'value="100"' in page.content.decode()  # 1,000,000 yuan shown as 100 万元
+    response = client.post(
+        f"/enterprises/{firm.pk}/edit/",
+        {"uscc": USCC_A, "name": "深圳市梧桐智能有限公司", "status": "active", "registered_capital": "100"},
+    )
+    assert response.status_code == 302
+    firm.refresh_from_db()
+    assert firm.name == "深圳市梧桐智能有限公司"
+    assert firm.registered_capital == Decimal("1000000.00")
+    assert list(firm.former_names.values_list("name", flat=True)) == ["深圳市梧桐科技有限公司"]
+    assert AuditEntry.objects.get(action="enterprises.enterprise.updated").changes == {
+        "name": ["深圳市梧桐科技有限公司", "深圳市梧桐智能有限公司"]
+    }
+
+
+@pytest.mark.django_db
+def test_the_annual_figures_page_takes_wan_yuan_and_stores_yuan(client, alice):
+    firm, _ = services.create_enterprise(actor=alice, uscc=USCC_A, name="甲", industry_id="65")
+    client.force_login(alice)
+    assert client.get(f"/enterprises/{firm.pk}/figures/new/").status_code == 200
+    response = client.post(
+        f"/enterprises/{firm.pk}/figures/new/",
+        {"year": "2024", "operating_revenue": "1500", "rd_expense": "120.5", "employees": "120"},
+    )
+    assert response.status_code == 302
+    report = AnnualReport.objects.get(enterprise=firm, year=2024)
+    assert (report.operating_revenue, report.rd_expense, report.employees) == (
+        Decimal("15000000.00"), Decimal("1205000.00"), 120
+    )  # fmt: skip
+    firm.refresh_from_db()
+    assert firm.size_class == SizeClass.MEDIUM
+
+    page = client.get(f"/enterprises/{firm.pk}/figures/2024/")
+    assert 'value="1500"' in page.content.decode()
+    client.post(
+        f"/enterprises/{firm.pk}/figures/2024/",
+        {"year": "1999", "operating_revenue": "1600", "employees": "120"},
+    )
+    report.refresh_from_db()
+    assert report.operating_revenue == Decimal("16000000.00")  # the year field is fixed when editing
+    assert not AnnualReport.objects.filter(year=1999).exists()
+
+
+@pytest.mark.django_db
+def test_revealing_a_phone_over_htmx_returns_it_and_audits_it(client, alice, enterprise_user):
+    firm, _ = services.create_enterprise(actor=alice, uscc=USCC_A, name="甲")
+    contact = services.add_contact(firm, actor=alice, name="王经理", phone="13812345678")
+    client.force_login(alice)
+    assert client.get(f"/enterprises/contacts/{contact.pk}/phone/").status_code == 405
+    response = client.post(f"/enterprises/contacts/{contact.pk}/phone/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response.content.decode() == "13812345678"
+    assert AuditEntry.objects.filter(action="enterprises.contact.phone_revealed", actor=alice).count() == 1
+
+    client.force_login(enterprise_user)  # another enterprise's contact: not even visible
+    assert client.post(f"/enterprises/contacts/{contact.pk}/phone/").status_code in (403, 404)
+    assert AuditEntry.objects.filter(action="enterprises.contact.phone_revealed").count() == 1
