@@ -297,3 +297,120 @@ class BandedValue(ScoreItem):
         points, _label = band_points(value, t[self.bands_key])
         shown = pct(value) if self.unit == "比例" else f"{_n(value)}{self.unit}"
         return ItemResult(self.id, points[0], points[1], value, f"{self.what} {shown}，{_range(points)} 分")
+
+
+UNIT_WORDS = {"万元": "万元", "人": "人", "年": "年", "项": "项", "比例": ""}
+
+
+def _show(value: float, unit: str) -> str:
+    if unit == "比例":
+        return pct(value)
+    if unit == "万元":
+        return f"{wan(value)} 万元"
+    return f"{_n(round(value, 2))} {unit}".rstrip()
+
+
+@dataclass(frozen=True)
+class Compare(Criterion):
+    """One input against one threshold: ``op`` ">=" (at least) or "<=" (at most). The gap is the
+    distance to the threshold in the input's unit (persons rounded up)."""
+
+    value_input: str = ""
+    threshold_key: str = ""
+    op: str = ">="
+    unit: str = ""
+    what: str = ""
+
+    def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
+        need = t[self.threshold_key]
+        value = inputs.get(self.value_input)
+        if value is None:
+            return self.needs_data([self.value_input], threshold=need, unit=self.unit)
+        ok = rnd(value) >= need if self.op == ">=" else rnd(value) <= need
+        shown = round(value, 6) if self.unit == "比例" else _n(round(value, 2))
+        if ok:
+            word = "达到" if self.op == ">=" else "未超过"
+            return CriterionResult(
+                self.id,
+                PASS,
+                shown,
+                need,
+                0,
+                self.unit,
+                f"{self.what} {_show(value, self.unit)}，{word} {_show(need, self.unit)} 的要求",
+            )
+        distance = need - value if self.op == ">=" else value - need
+        if self.unit == "人":
+            gap: float = ceil_persons(distance)
+        elif self.unit == "万元":
+            gap = money_up(distance)
+        else:
+            gap = round(distance, 6)
+        word = "低于" if self.op == ">=" else "超过"
+        return CriterionResult(
+            self.id,
+            FAIL,
+            shown,
+            need,
+            gap,
+            self.unit,
+            f"{self.what} {_show(value, self.unit)}，{word} {_show(need, self.unit)} 的要求；"
+            f"差 {_show(gap, self.unit)}",
+        )
+
+
+@dataclass(frozen=True)
+class AnyOf(Criterion):
+    """Alternatives (营收 ≥ 1000 万 *or* 融资 ≥ 2000 万): pass if one passes, fail if all fail."""
+
+    options: tuple[Criterion, ...] = ()
+
+    def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
+        results = [option.evaluate(inputs, t) for option in self.options]
+        value = {r.id: r.status for r in results}
+        messages = "；".join(r.message for r in results)
+        flags = [f for r in results for f in r.flags]
+        if any(r.status == PASS for r in results):
+            return CriterionResult(self.id, PASS, value, "任一", 0, "", f"{self.label}：{messages}", flags)
+        if all(r.status == FAIL for r in results):
+            return CriterionResult(self.id, FAIL, value, "任一", None, "", f"{self.label}：{messages}", flags)
+        status = NEEDS_DATA if any(r.status == NEEDS_DATA for r in results) else NEEDS_REVIEW
+        return CriterionResult(self.id, status, value, "任一", None, "", f"{self.label}：{messages}", flags)
+
+
+@dataclass(frozen=True)
+class AllOf(Criterion):
+    """Conditions that must all hold (研发费用 ≥ 100 万 *and* ≥ 3 %): fail if one fails."""
+
+    options: tuple[Criterion, ...] = ()
+
+    def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
+        results = [option.evaluate(inputs, t) for option in self.options]
+        value = {r.id: r.status for r in results}
+        messages = "；".join(r.message for r in results)
+        flags = [f for r in results for f in r.flags]
+        failed = [r for r in results if r.status == FAIL]
+        if failed:
+            gap = {r.id: r.gap for r in failed}
+            return CriterionResult(self.id, FAIL, value, "全部", gap, "", f"{self.label}：{messages}", flags)
+        if all(r.status == PASS for r in results):
+            return CriterionResult(self.id, PASS, value, "全部", 0, "", f"{self.label}：{messages}", flags)
+        status = NEEDS_DATA if any(r.status == NEEDS_DATA for r in results) else NEEDS_REVIEW
+        return CriterionResult(self.id, status, value, "全部", None, "", f"{self.label}：{messages}", flags)
+
+
+@dataclass(frozen=True)
+class IsTrue(Criterion):
+    """A yes/no fact (holds a valid 创新型 title; has a 省级 R&D institution): None means no data."""
+
+    flag_input: str = ""
+    yes: str = ""
+    no: str = ""
+
+    def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
+        value = inputs.get(self.flag_input)
+        if value is None:
+            return self.needs_data([self.flag_input])
+        if value:
+            return CriterionResult(self.id, PASS, True, True, 0, "", f"{self.label}：{self.yes}")
+        return CriterionResult(self.id, FAIL, False, True, None, "", f"{self.label}：{self.no}")

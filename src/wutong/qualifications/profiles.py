@@ -13,7 +13,9 @@ means "none")::
 
 Optional extras read by some rule sets: ``awards`` ([{"level": "national|provincial", "rank", "date"}]),
 ``rd_institutions`` ([{"level": "national|provincial|municipal", "name"}]), ``market_years`` (years in
-the niche market), ``equity_financing`` ({"2025": 万元}).
+the niche market), ``equity_financing`` ({"2025": 万元, qualified investors' paid-in}), ``industry``
+(GB/T 4754 code, "I6513" or "6513"), ``emerging_industry`` (bool, 战略性新兴产业), ``rd_equipment_value``
+(万元); IP items may carry ``high_value`` (高价值Ⅰ类).
 
 :func:`normalize_profile` checks a file's content and turns it into Python values (dates, ints,
 floats); :func:`profile_from_enterprise` builds the same file-format dict from the registry.
@@ -170,6 +172,15 @@ def normalize_profile(data: Any) -> dict[str, Any]:
             raise ProfileError(f"{key} 应为以年度为键的对象")
         profile[key] = {_year(k, key): _number(v, f"{key}.{k}") for k, v in raw.items()}
     profile["market_years"] = _number(data.get("market_years"), "market_years")
+    profile["rd_equipment_value"] = _number(data.get("rd_equipment_value"), "rd_equipment_value")
+    emerging = data.get("emerging_industry")
+    if emerging is not None and not isinstance(emerging, bool):
+        raise ProfileError("emerging_industry 应为 true 或 false")
+    profile["emerging_industry"] = emerging
+    industry = data.get("industry")
+    if industry is not None and not isinstance(industry, str):
+        raise ProfileError('industry 应为国民经济行业代码字符串，如 "I6513"')
+    profile["industry"] = industry.strip().upper() if industry else None
     return profile
 
 
@@ -254,9 +265,15 @@ def profile_from_enterprise(enterprise: Any, on_date: dt.date) -> dict[str, Any]
                 "expires": holding.expires_on.isoformat() if holding.expires_on else None,
             }
         )
+    industry = None
+    if enterprise.industry_id:
+        section = getattr(enterprise.industry, "section", "") or ""
+        industry = f"{section}{enterprise.industry_id}"
     return {
         "name": enterprise.name,
         "uscc": enterprise.uscc,
+        "industry": industry,
+        "emerging_industry": True if enterprise.emerging_industry else None,
         "established": enterprise.established.isoformat() if enterprise.established else None,
         "years": years,
         "ip": ip,

@@ -201,13 +201,18 @@ class ScoreItem:
 
 def band_points(value: float, bands: Sequence[Mapping[str, Any]]) -> tuple[list[float], str]:
     """The points of the first band ``value`` reaches. A band is ``{"min": x, "points": [lo, hi],
-    "label": "A"}`` (value ≥ min) or with ``"above": x`` (value > x); bands run from best to worst and
-    anything below the last band scores ``[0, 0]``."""
+    "label": "A"}`` (value ≥ min), ``"above": x`` (value > x), or for lower-is-better indicators
+    ``"max": x`` (value ≤ x) / ``"below": x`` (value < x); bands run from best to worst and anything
+    outside every band scores ``[0, 0]``."""
     value = rnd(value)
     for band in bands:
         if "min" in band and value >= band["min"]:
             return list(band["points"]), band.get("label", "")
         if "above" in band and value > band["above"]:
+            return list(band["points"]), band.get("label", "")
+        if "max" in band and value <= band["max"]:
+            return list(band["points"]), band.get("label", "")
+        if "below" in band and value < band["below"]:
             return list(band["points"]), band.get("label", "")
     return [0, 0], ""
 
@@ -426,8 +431,12 @@ def assess(
             inputs[f"item_{item.id}_min"] = item.min
             inputs[f"item_{item.id}_max"] = item.max
 
+    # A version may switch off criteria of the rule set that its document does not have ("skip": [ids]).
+    skip = set(thresholds.get("skip", ()))
     results = []
     for criterion in ruleset.criteria:
+        if criterion.id in skip:
+            continue
         result = criterion.evaluate(inputs, thresholds)
         result.flags = [*version.flags_for(criterion.id), *result.flags]
         results.append(result)
@@ -491,12 +500,15 @@ def _score(
 
 
 def default_verdict(criteria: Mapping[str, CriterionResult], score: ScoreSummary | None) -> str:
-    """All criteria must pass: any fail → ineligible; else any open question → insufficient_data."""
+    """All criteria must pass: any fail → ineligible; else missing data → insufficient_data; else a
+    question only a person can answer → possible; else eligible."""
     statuses = {c.status for c in criteria.values()}
     if CriterionStatus.FAIL in statuses:
         return Verdict.INELIGIBLE
-    if statuses - {CriterionStatus.PASS}:
+    if CriterionStatus.NEEDS_DATA in statuses:
         return Verdict.INSUFFICIENT_DATA
+    if CriterionStatus.NEEDS_REVIEW in statuses:
+        return Verdict.POSSIBLE
     return Verdict.ELIGIBLE
 
 
