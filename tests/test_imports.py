@@ -486,4 +486,4 @@ def test_many_changed_rows_are_updated_set_based_in_one_pass(tmp_path):
     result = imports.run_import("enterprises", write_csv(tmp_path / "b.csv", [HEADER, *rows]), commit=True)
     assert (result.updated, result.unchanged) == (80, 40)
     assert Enterprise.objects.filter(registered_capital=Decimal("150000000.00")).count() == 80
-    assert Enterprise.objects.get(uscc=uscc(100)).registered_capital == Decimal("1005000.00")
+    assert Enterprise.objects.get(uscc=uscc(100)).registered_capital == Decimal("10005000.00")
