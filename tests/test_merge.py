@@ -252,3 +252,88 @@ def test_a_failed_merge_changes_nothing(pair, bob, monkeypatch):
     assert IPAsset.objects.filter(enterprise=duplicate).count() == 2
     assert DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN).count() == 2
     assert AuditEntry.objects.count() == 0
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def test_the_review_queue_shows_open_pairs_side_by_side_to_section_heads_only(client, pair, alice, bob):
+    survivor, duplicate = pair
+    fill_duplicate(survivor, duplicate)
+    client.force_login(alice)
+    assert client.get("/enterprises/duplicates/").status_code == 403
+
+    client.force_login(bob)
+    page = client.get("/enterprises/duplicates/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count('class="card mb-3"') == 2
+    assert SURVIVOR in html and DUPLICATE in html and THIRD in html
+    assert "张三" in html  # the duplicate's legal representative, beside the survivor's blank
+    card = next(
+        c for c in page.context["cards"] if {c["left"].pk, c["right"].pk} == {survivor.pk, duplicate.pk}
+    )
+    counts = {row["label"]: (row["left"], row["right"]) for row in card["rows"]}
+    assert counts["年报"] == (1, 2) and counts["知识产权"] == (0, 2) and counts["联系人"] == (0, 1)
+    assert f'name="survivor" value="{survivor.pk}"' in html
+
+
+def test_merging_from_the_queue_keeps_the_chosen_survivor(client, pair, bob):
+    survivor, duplicate = pair
+    fill_duplicate(survivor, duplicate)
+    candidate = DuplicateCandidate.objects.get(enterprise=survivor, other=duplicate)
+    client.force_login(bob)
+
+    refused = client.post(
+        f"/enterprises/duplicates/{candidate.pk}/merge/", {"survivor": 999999, "reason": "重复"}
+    )
+    assert refused.status_code == 302 and Enterprise.objects.filter(pk=duplicate.pk).exists()
+
+    response = client.post(
+        f"/enterprises/duplicates/{candidate.pk}/merge/",
+        {"survivor": survivor.pk, "reason": "工商信息核实为同一企业"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/enterprises/{survivor.pk}/"
+    assert not Enterprise.objects.filter(pk=duplicate.pk).exists()
+    entry = AuditEntry.objects.get(action="enterprises.enterprise.merged")
+    assert (entry.actor, entry.data["reason"]) == (bob, "工商信息核实为同一企业")
+
+
+def test_dismissing_from_the_queue_over_htmx_replaces_the_card(client, pair, bob):
+    survivor, duplicate = pair
+    candidate = DuplicateCandidate.objects.create(
+        enterprise=survivor, other=duplicate, reason="规范化名称相同"
+    )
+    client.force_login(bob)
+    response = client.post(f"/enterprises/duplicates/{candidate.pk}/dismiss/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "已标记为非重复" in response.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == DuplicateStatus.DISMISSED
+    assert 'class="card mb-3"' not in client.get("/enterprises/duplicates/").content.decode()
+
+
+def test_merging_from_the_enterprise_page_finds_the_other_by_uscc(client, pair, bob):
+    survivor, duplicate = pair
+    client.force_login(bob)
+    compare = client.get(f"/enterprises/{duplicate.pk}/merge/", {"other_uscc": "9144-0300-7084-6113-6T"})
+    assert compare.status_code == 200
+    assert "深圳市梧桐科技有限公司" in compare.content.decode()
+    assert (
+        client.get(f"/enterprises/{duplicate.pk}/merge/", {"other_uscc": DUPLICATE}).context["other"] is None
+    )
+
+    response = client.post(
+        f"/enterprises/{duplicate.pk}/merge/?other_uscc={SURVIVOR}",
+        {"other": survivor.pk, "survivor": survivor.pk, "reason": "重复"},
+    )
+    assert response.status_code == 302
+    assert not Enterprise.objects.filter(pk=duplicate.pk).exists()
+    assert survivor.former_names.filter(name="梧桐科技（深圳）有限公司").exists()
+
+
+def test_the_enterprise_merge_page_is_closed_to_staff(client, pair, alice):
+    _, duplicate = pair
+    client.force_login(alice)
+    assert client.get(f"/enterprises/{duplicate.pk}/merge/").status_code == 403

@@ -199,7 +199,9 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
     """The review queue: open duplicate pairs side by side, each with "merge into …" and "not a
     duplicate"."""
     _require(request, "enterprises.merge")
-    candidates = DuplicateCandidate.objects.visible_to(request.user).filter(status=DuplicateStatus.OPEN)
+    candidates = access.scope(DuplicateCandidate.objects.all(), request.user).filter(
+        status=DuplicateStatus.OPEN
+    )
     page = Paginator(candidates.order_by("-created_at", "-pk"), 20).get_page(request.GET.get("page"))
     ids = {c.enterprise_id for c in page} | {c.other_id for c in page}
     enterprises = {e.pk: e for e in _with_counts(Enterprise.objects.filter(pk__in=ids))}
