@@ -5,7 +5,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from wutong.accounts.models import OrgUnit, User
@@ -57,13 +59,22 @@ class UserForm(BootstrapFormMixin, forms.ModelForm):
         fields = ["username", "display_name", "role", "org_unit", "title", "phone", "email", "is_active"]
 
 
+def password_policy_help() -> Any:
+    """The password rules as a list under the field, so nobody learns them by trial and error."""
+    return lazy(password_validators_help_text_html, str)()
+
+
 class UserCreateForm(UserForm):
-    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, strip=False)
+    password = forms.CharField(
+        label=_("初始密码"), widget=forms.PasswordInput, strip=False, help_text=password_policy_help()
+    )
 
 
 class PasswordChangeForm(BootstrapFormMixin, forms.Form):
     old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput, strip=False)
-    new_password1 = forms.CharField(label=_("新密码"), widget=forms.PasswordInput, strip=False)
+    new_password1 = forms.CharField(
+        label=_("新密码"), widget=forms.PasswordInput, strip=False, help_text=password_policy_help()
+    )
     new_password2 = forms.CharField(label=_("确认新密码"), widget=forms.PasswordInput, strip=False)
 
     def clean(self) -> dict[str, Any]:
@@ -82,7 +93,9 @@ class OrgUnitForm(BootstrapFormMixin, forms.ModelForm):
 class PasswordResetForm(BootstrapFormMixin, forms.Form):
     """An administrator sets a new password for someone (e.g. after a lockout or a forgotten one)."""
 
-    new_password1 = forms.CharField(label=_("新密码"), widget=forms.PasswordInput, strip=False)
+    new_password1 = forms.CharField(
+        label=_("新密码"), widget=forms.PasswordInput, strip=False, help_text=password_policy_help()
+    )
     new_password2 = forms.CharField(label=_("确认新密码"), widget=forms.PasswordInput, strip=False)
 
     def clean(self) -> dict[str, Any]:

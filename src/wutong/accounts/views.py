@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -72,7 +73,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
             messages.success(request, _("密码已修改。"))
             return redirect("core:dashboard")
-    return render(request, "accounts/form.html", {"form": form, "title": _("修改密码")})
+    return render(
+        request,
+        "accounts/form.html",
+        {"form": form, "title": _("修改密码"), "cancel_url": reverse("core:dashboard")},
+    )
 
 
 class UserListView(ObjectListView):
@@ -119,7 +124,8 @@ def user_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已创建用户 %(name)s。") % {"name": user.display_label})
             return redirect("accounts:user_detail", pk=user.pk)
-    return render(request, "accounts/form.html", {"form": form, "title": _("新建用户")})
+    context = {"form": form, "title": _("新建用户"), "cancel_url": reverse("accounts:user_list")}
+    return render(request, "accounts/form.html", context)
 
 
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -133,7 +139,10 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存。"))
             return redirect("accounts:user_detail", pk=target.pk)
-    return render(request, "accounts/form.html", {"form": form, "title": _("编辑用户")})
+    cancel_url = reverse("accounts:user_detail", args=[target.pk])
+    return render(
+        request, "accounts/form.html", {"form": form, "title": _("编辑用户"), "cancel_url": cancel_url}
+    )
 
 
 @require_POST
@@ -158,7 +167,8 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已重置 %(name)s 的密码。") % {"name": target.display_label})
             return redirect("accounts:user_detail", pk=target.pk)
     title = _("重置密码：%(name)s") % {"name": target.display_label}
-    return render(request, "accounts/form.html", {"form": form, "title": title})
+    cancel_url = reverse("accounts:user_detail", args=[target.pk])
+    return render(request, "accounts/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
 
 
 class OrgUnitListView(ObjectListView):
@@ -190,7 +200,8 @@ def orgunit_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已创建单位 %(name)s。") % {"name": unit.name})
             return redirect("accounts:orgunit_list")
-    return render(request, "accounts/form.html", {"form": form, "title": _("新建单位")})
+    context = {"form": form, "title": _("新建单位"), "cancel_url": reverse("accounts:orgunit_list")}
+    return render(request, "accounts/form.html", context)
 
 
 def orgunit_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -205,5 +216,11 @@ def orgunit_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已保存。"))
             return redirect("accounts:orgunit_list")
     return render(
-        request, "accounts/form.html", {"form": form, "title": _("编辑单位：%(name)s") % {"name": unit.name}}
+        request,
+        "accounts/form.html",
+        {
+            "form": form,
+            "title": _("编辑单位：%(name)s") % {"name": unit.name},
+            "cancel_url": reverse("accounts:orgunit_list"),
+        },
     )
