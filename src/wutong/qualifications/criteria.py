@@ -71,8 +71,9 @@ class MinimumDays(Criterion):
 
 @dataclass(frozen=True)
 class RatioAtLeast(Criterion):
-    """numerator ÷ denominator ≥ threshold. The gap is expressed in the numerator's unit: persons
-    (rounded up) or 万元. ``tiers_key``/``tier_by`` choose the threshold by another input."""
+    """numerator ÷ denominator ≥ threshold. Value and threshold are fractions; the gap (and ``unit``)
+    is in the numerator's unit: persons (rounded up) or 万元 (rounded up to the cent).
+    ``tiers_key``/``tier_by`` choose the threshold by another input."""
 
     numerator: str = ""
     denominator: str = ""
@@ -95,7 +96,7 @@ class RatioAtLeast(Criterion):
         missing = self.missing(inputs, needed)
         threshold = None if self.tier_by in missing else self.threshold(inputs, t)
         if missing:
-            return self.needs_data(missing, threshold=threshold, unit="比例")
+            return self.needs_data(missing, threshold=threshold, unit=self.gap_unit)
         assert threshold is not None
         num, den = float(inputs[self.numerator]), float(inputs[self.denominator])
         if den <= 0:
@@ -105,7 +106,7 @@ class RatioAtLeast(Criterion):
                 None,
                 threshold,
                 None,
-                "比例",
+                self.gap_unit,
                 f"{self.label}：{INPUT_LABELS.get(self.denominator, self.denominator)}为 {wan(den)}，"
                 "无法计算比例，需人工核实",
             )
@@ -117,7 +118,7 @@ class RatioAtLeast(Criterion):
                 round(ratio, 6),
                 threshold,
                 0,
-                "比例",
+                self.gap_unit,
                 f"{self.what} {pct(ratio)}，达到 {pct(threshold)} 的要求",
             )
         shortfall = threshold * den - num

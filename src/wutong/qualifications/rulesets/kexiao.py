@@ -123,7 +123,7 @@ class SizeLimits(Criterion):
             short = name.removeprefix("last_")
             threshold[short], unit[short] = t[key], u
             figure = inputs.get(name)
-            value[short] = figure
+            value[short] = None if figure is None else _n(round(figure, 2))
             if figure is None:
                 missing.append(name)
                 gap[short] = None
