@@ -296,3 +296,27 @@ def test_the_org_unit_list_counts_users_and_filters_by_kind(client, everyone):
     header = list(rows.pop("名称"))
     assert rows["科技科"][header.index("用户数")] == 2  # alice and bob
     assert rows["产业科"][header.index("用户数")] == 1  # carol
+
+
+# --- Sessions end when the account changes under them ---------------------------------------------
+
+
+def test_a_password_reset_ends_the_users_other_sessions(client, admin_user, alice):
+    from django.test import Client
+
+    alices_browser = Client()
+    alices_browser.force_login(alice)
+    assert alices_browser.get("/").status_code == 200
+    services.change_password(alice, actor=admin_user, old_password=None, new_password="Xin-Mima-2026!")
+    assert alices_browser.get("/").status_code == 302  # the stolen or forgotten session is gone
+
+
+def test_deactivating_a_user_ends_their_session(admin_user, alice):
+    from django.test import Client
+
+    alices_browser = Client()
+    alices_browser.force_login(alice)
+    services.update_user(alice, actor=admin_user, is_active=False)
+    response = alices_browser.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))

@@ -6,7 +6,7 @@ partner department, an agency, an enterprise); the role says *what* they may do 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -90,7 +90,7 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
-    objects = WutongUserManager()
+    objects: ClassVar[WutongUserManager] = WutongUserManager()
 
     class Meta:
         verbose_name = _("用户")
