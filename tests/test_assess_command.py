@@ -439,3 +439,205 @@ def test_an_estimate_must_lie_inside_the_range_its_assessment_computed(firm, ali
     assert Assessment.objects.count() == 1
     assert ExpertEstimate.objects.get().enterprise == firm
     assert get_ruleset("gaoxin").item("ip_acquisition").expert
+
+
+# --- Headline rule sets (创新型, 专精特新, 小巨人, 四上, 划型, 广东工程中心) --------------------------------
+
+
+def tiering_profile(**extra: object) -> dict:
+    year = {
+        "operating_revenue": 3000,
+        "main_business_revenue": 2400,
+        "rd_expense": 150,
+        "total_assets": 4000,
+        "total_liabilities": 2000,
+        "employees": 80,
+        "rd_staff": 20,
+    }
+    profile = {
+        "industry": "C3911",
+        "market_years": 5,
+        "emerging_industry": True,
+        "years": {
+            "2023": dict(year, main_business_revenue=2000),
+            "2024": dict(year, main_business_revenue=2200),
+            "2025": dict(year),
+        },
+        "ip": [{"kind": "invention_patent", "status": "valid", "acquisition": "self"}],
+        "incidents": [],
+        "holdings": [{"code": "chuangxin", "issued": "2025-03-01"}],
+        "equity_financing": {},
+    }
+    profile.update(extra)
+    return profile
+
+
+def assess_json(profile: dict, code: str, day: dt.date = dt.date(2026, 6, 1)) -> dict:
+    return assess(normalize_profile(profile), code, day).as_json()
+
+
+@pytest.mark.parametrize(
+    ("iid", "edit", "points"),
+    [
+        pytest.param("ip_quality", {}, 15, id="创新型-指标1-B-自主研发Ⅰ类-15"),
+        pytest.param(
+            "ip_quality",
+            {"ip": [{"kind": "invention_patent", "status": "valid", "high_value": True}]},
+            20,
+            id="创新型-指标1-A-高价值Ⅰ类-20",
+        ),
+        pytest.param(
+            "ip_quality", {"ip": [{"kind": "utility_model", "status": "valid"}]}, 5, id="创新型-指标1-D-Ⅱ类-5"
+        ),
+        pytest.param("rd_ratio", {}, 20, id="创新型-指标2-A-5%-edge-20"),
+        pytest.param("revenue_growth", {}, 10, id="创新型-指标3-C-2400/2200−1=9.1%-10"),
+        pytest.param("debt_ratio", {}, 10, id="创新型-指标4-A-50%≤55%-10"),
+        pytest.param("field", {"emerging_industry": False}, 5, id="创新型-指标5-B-其他领域-5"),
+        pytest.param("main_share", {}, 20, id="创新型-指标6-A-80%-20"),
+    ],
+)
+def test_chuangxin_indicator_bands(iid, edit, points):
+    out = assess_json(tiering_profile(**edit), "chuangxin")
+    got = next(i for i in out["score"]["items"] if i["id"] == iid)
+    assert (got["min"], got["max"]) == (points, points)
+
+
+def test_chuangxin_requires_each_class_minimum_not_only_60_points():
+    # 创新能力 = IP 5 (Ⅱ类) + R&D 0.3 % → 0 = 5 < 20, though the total reaches 60+
+    weak = tiering_profile(ip=[{"kind": "utility_model", "status": "valid"}])
+    for year in weak["years"].values():
+        year["rd_expense"] = 9
+    out = assess_json(weak, "chuangxin")
+    route = next(c for c in out["criteria"] if c["id"] == "evaluation_or_route")
+    assert out["score"]["min"] == 5 + 0 + 10 + 10 + 10 + 20
+    assert route["status"] == "needs_data"  # the score route fails; the direct routes have no data
+    assert out["verdict"] == "insufficient_data"
+    weak["holdings"] = [{"code": "gaoxin", "issued": "2025-01-01"}]
+    assert (
+        assess_json(weak, "chuangxin")["verdict"] == "possible"
+    )  # direct route; 中小企业 still a person's call
+
+
+@pytest.mark.parametrize(
+    ("edit", "cid", "status"),
+    [
+        pytest.param({"market_years": 2}, "market_years", "pass", id="专精特新2022-细分市场2年-edge-pass"),
+        pytest.param({"market_years": 1.5}, "market_years", "fail", id="专精特新2022-细分市场不足2年-fail"),
+        pytest.param({}, "rd_last_year", "pass", id="专精特新2022-研发150万且5%-pass"),
+        pytest.param(
+            {"years": {"2024": {"operating_revenue": 3000, "rd_expense": 99}}},
+            "rd_last_year",
+            "fail",
+            id="专精特新2022-研发不足100万-fail",
+        ),
+        pytest.param(
+            {"years": {"2024": {"operating_revenue": 900, "rd_expense": 150}}},
+            "revenue_or_financing",
+            "fail",
+            id="专精特新2022-营收不足1000万且无融资-fail",
+        ),
+        pytest.param(
+            {
+                "years": {"2024": {"operating_revenue": 900, "rd_expense": 150}},
+                "equity_financing": {"2023": 1500, "2024": 500},
+            },
+            "revenue_or_financing",
+            "pass",
+            id="专精特新2022-近两年融资2000万-edge-pass",
+        ),
+    ],
+)
+def test_zhuanjingtexin_2022_conditions(edit, cid, status):
+    # assessed 2025-06-01 under the 2022 rules: "上年度" is 2024, "近两年" 2023–2024
+    out = assess_json(tiering_profile(**edit), "zhuanjingtexin", dt.date(2025, 6, 1))
+    assert out["rule_version"] == "2022"
+    assert next(c for c in out["criteria"] if c["id"] == cid)["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("revenue", "rd_prev", "rd_last", "status"),
+    [
+        pytest.param(10000, 300, 300, "pass", id="小巨人2022-营收1亿-每年3%-edge-pass"),
+        pytest.param(10000, 290, 400, "fail", id="小巨人2022-营收1亿-较低一年2.9%-fail"),
+        pytest.param(6000, 360, 360, "pass", id="小巨人2022-营收5000万-1亿-6%-edge-pass"),
+        pytest.param(6000, 350, 400, "fail", id="小巨人2022-营收5000万-1亿-5.8%-fail"),
+        pytest.param(4000, 1500, 1500, "fail", id="小巨人2022-营收不足5000万-融资不足-fail"),
+    ],
+)
+def test_xiaojuren_2022_rd_intensity_by_revenue_tier(revenue, rd_prev, rd_last, status):
+    profile = tiering_profile()
+    profile["years"]["2024"].update(operating_revenue=revenue, rd_expense=rd_prev)
+    profile["years"]["2025"].update(operating_revenue=revenue, rd_expense=rd_last)
+    out = assess_json(profile, "xiaojuren", dt.date(2026, 3, 1))
+    assert out["rule_version"] == "2022"
+    assert next(c for c in out["criteria"] if c["id"] == "rd_intensity")["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("industry", "figures", "status", "threshold"),
+    [
+        pytest.param("C3911", {"main_business_revenue": 2000}, "pass", 2000, id="规上工业-主营2000万-edge"),
+        pytest.param("C3911", {"main_business_revenue": 1999}, "fail", 2000, id="规上工业-1999万-fail"),
+        pytest.param("F5211", {"main_business_revenue": 500}, "pass", 500, id="限上零售-500万-edge"),
+        pytest.param("5121", {"main_business_revenue": 1999}, "fail", 2000, id="限上批发-无门类字母-2000万"),
+        pytest.param("H6210", {"main_business_revenue": 200}, "pass", 200, id="限上餐饮-200万-edge"),
+        pytest.param("I6513", {"operating_revenue": 2000}, "pass", 2000, id="规上服务业-I-2000万"),
+        pytest.param("M7320", {"operating_revenue": 999}, "fail", 1000, id="规上服务业-M-1000万档-fail"),
+        pytest.param(
+            "K7030", {"operating_revenue": 1000}, "pass", 1000, id="规上服务业-物业管理-小类-1000万"
+        ),
+        pytest.param("R8710", {"operating_revenue": 500}, "pass", 500, id="规上服务业-R-500万"),
+        pytest.param("E4710", {"operating_revenue": 10}, "needs_review", None, id="建筑业-看资质"),
+        pytest.param("K7010", {"operating_revenue": 10}, "needs_review", None, id="房地产开发-全部纳入"),
+        pytest.param("J6621", {"operating_revenue": 99999}, "fail", None, id="金融业-不在四上范围"),
+    ],
+)
+def test_guishang_thresholds_by_industry(industry, figures, status, threshold):
+    out = assess_json({"industry": industry, "years": {"2025": figures}}, "guishang")
+    result = out["criteria"][0]
+    assert (result["status"], result["threshold"]) == (status, threshold)
+
+
+@pytest.mark.parametrize(
+    ("industry", "staff", "revenue", "size", "status"),
+    [
+        pytest.param("C3911", 1000, 40000, "large", "fail", id="划型-工业-大型-下限-edge"),
+        pytest.param("C3911", 999, 40000, "medium", "pass", id="划型-工业-人数不足降为中型"),
+        pytest.param("C3911", 300, 2000, "medium", "pass", id="划型-工业-中型-edge"),
+        pytest.param("C3911", 20, 300, "small", "pass", id="划型-工业-小型-edge"),
+        pytest.param("C3911", 19, 5000, "micro", "pass", id="划型-工业-19人-微型"),
+        pytest.param("I6513", 100, 1000, "medium", "pass", id="划型-软件-中型-edge"),
+        pytest.param("I6513", 10, 49, "micro", "pass", id="划型-软件-营收不足50万-微型"),
+        pytest.param("F5211", 10, 49, None, "needs_review", id="划型-零售-未录入标准"),
+    ],
+)
+def test_size_class_needs_all_lower_bounds(industry, staff, revenue, size, status):
+    out = assess_json(
+        {"industry": industry, "years": {"2025": {"employees": staff, "operating_revenue": revenue}}},
+        "size_class",
+    )
+    result = out["criteria"][0]
+    assert (result["value"], result["status"]) == (size, status)
+
+
+def test_gd_engineering_center_conditions_and_flags():
+    profile = tiering_profile(rd_equipment_value=300)
+    profile["years"]["2025"].update(main_business_revenue=5000, rd_expense=150, rd_staff=20)
+    profile["ip"] = [{"kind": "invention_patent", "status": "valid"}] * 5
+    out = assess_json(profile, "gd_engineering_center")
+    by_id = {c["id"]: c for c in out["criteria"]}
+    assert {k: v["status"] for k, v in by_id.items()} == {
+        "registered_in_guangdong": "needs_review",
+        "main_revenue": "pass",
+        "rd": "pass",
+        "ip": "pass",
+        "equipment": "pass",
+        "researchers": "pass",
+        "no_incident": "pass",
+    }
+    assert out["verdict"] == "possible"
+    assert any(f["confidence"] == "C" for f in out["flags"])
+    profile["years"]["2025"].update(rd_expense=149.99)
+    assert {c["id"]: c["status"] for c in assess_json(profile, "gd_engineering_center")["criteria"]}[
+        "rd"
+    ] == "fail"
