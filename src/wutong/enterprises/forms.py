@@ -8,7 +8,7 @@ the service must see the enterprise as it was to diff it for the audit log. Mone
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -19,14 +19,15 @@ from wutong.enterprises.identity import compact_uscc, validate_uscc
 from wutong.enterprises.models import AnnualReport, Enterprise, Tag
 
 WAN = Decimal(10_000)
-MONEY_IN_WAN = {"max_digits": 16, "decimal_places": 4, "required": False}
 
 # The profile fields staff type (source and as-of are set by the service / the form below).
 PROFILE_FIELDS = [name for name in services.ENTERPRISE_FIELDS if name not in {"source", "as_of"}]
 
 
 def _wan_field(label: Any) -> forms.DecimalField:
-    return forms.DecimalField(label=_("%(label)s(万元)") % {"label": label}, **MONEY_IN_WAN)
+    return forms.DecimalField(
+        label=_("%(label)s(万元)") % {"label": label}, max_digits=16, decimal_places=4, required=False
+    )
 
 
 def to_wan(value: Decimal | None) -> Decimal | None:
@@ -55,7 +56,10 @@ def _profile_fields() -> dict[str, forms.Field]:
     return fields
 
 
-_EnterpriseFields = type("_EnterpriseFields", (forms.Form,), _profile_fields())
+if TYPE_CHECKING:
+    _EnterpriseFields = forms.Form
+else:
+    _EnterpriseFields = type("_EnterpriseFields", (forms.Form,), _profile_fields())
 
 
 class EnterpriseForm(BootstrapFormMixin, _EnterpriseFields):
@@ -108,7 +112,7 @@ def _annual_fields() -> dict[str, forms.Field]:
         ),
     }
     for name in AnnualReport.FIGURE_FIELDS:
-        label = AnnualReport._meta.get_field(name).verbose_name
+        label = getattr(AnnualReport._meta.get_field(name), "verbose_name", name)
         if name in ANNUAL_COUNT_FIELDS:
             fields[name] = forms.IntegerField(label=label, min_value=0, required=False)
         else:
@@ -116,7 +120,10 @@ def _annual_fields() -> dict[str, forms.Field]:
     return fields
 
 
-_AnnualFields = type("_AnnualFields", (forms.Form,), _annual_fields())
+if TYPE_CHECKING:
+    _AnnualFields = forms.Form
+else:
+    _AnnualFields = type("_AnnualFields", (forms.Form,), _annual_fields())
 
 
 class AnnualReportForm(BootstrapFormMixin, _AnnualFields):

@@ -235,8 +235,13 @@ def normalize_name(name: str) -> str:
 def name_search_columns(name: str) -> tuple[str, str, str]:
     """(normalised name, full pinyin without spaces, pinyin initials) for one enterprise name."""
     clean = unicodedata.normalize("NFKC", name or "")
-    syllables = lazy_pinyin(clean, errors=lambda chars: list(chars.lower()))
-    initials = lazy_pinyin(clean, style=Style.FIRST_LETTER, errors=lambda chars: list(chars.lower()))
+    # pypinyin accepts a list from ``errors`` (one item per character); its stubs say str.
+    syllables = lazy_pinyin(clean, errors=lambda chars: list(chars.lower()))  # type: ignore[arg-type,return-value]
+    initials = lazy_pinyin(
+        clean,
+        style=Style.FIRST_LETTER,
+        errors=lambda chars: list(chars.lower()),  # type: ignore[arg-type,return-value]
+    )
     return normalize_name(name), "".join(syllables).lower()[:600], "".join(initials).lower()[:200]
 
 

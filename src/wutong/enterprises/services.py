@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 from django.db.models import Case, CharField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
@@ -389,10 +389,10 @@ def _reverse_foreign_keys() -> list[models.ForeignKey]:
     """Every ForeignKey/OneToOneField pointing at Enterprise, in any installed app, including hidden
     ones (``related_name="+"``) and the through tables of many-to-many fields. Found through the
     model meta so apps added later are merged without touching this code."""
-    found = []
+    found: list[models.ForeignKey] = []
     for rel in Enterprise._meta.get_fields(include_hidden=True):
-        if rel.auto_created and not rel.concrete and (rel.many_to_one or rel.one_to_many or rel.one_to_one):
-            found.append(rel.field)  # type: ignore[union-attr]
+        if isinstance(rel, models.ForeignObjectRel) and not rel.many_to_many:
+            found.append(cast(models.ForeignKey, rel.field))
     return found
 
 
@@ -490,7 +490,7 @@ def merge_enterprises(survivor: Enterprise, duplicate: Enterprise, *, actor: Any
         for name in ENTERPRISE_FIELDS:
             if name in {"uscc", "name", "source", "as_of", "status"}:
                 continue
-            attname = Enterprise._meta.get_field(name).attname
+            attname = cast(models.Field, Enterprise._meta.get_field(name)).attname
             if getattr(survivor, attname) in (None, "") and getattr(duplicate, attname) not in (None, ""):
                 setattr(survivor, attname, getattr(duplicate, attname))
                 filled.append(name)

@@ -66,10 +66,13 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
     form = EnterpriseCreateForm(request.POST or None)
     duplicates: list[Enterprise] = []
     if request.method == "POST" and form.is_valid():
-        duplicates = list(find_probable_duplicates(form.cleaned_data["name"]).visible_to(request.user)[:20])
+        probable = find_probable_duplicates(form.cleaned_data["name"])
+        duplicates = list(access.scope(probable, request.user)[:20])
         if duplicates and not form.cleaned_data.get("confirm_duplicates"):
-            form.data = form.data.copy()
-            form.data["confirm_duplicates"] = "1"
+            confirmed = request.POST.copy()
+            confirmed["confirm_duplicates"] = "1"  # the next submit of this form means "create anyway"
+            form = EnterpriseCreateForm(confirmed)
+            form.is_valid()
         else:
             try:
                 enterprise, found = services.create_enterprise(actor=request.user, **form.service_fields())
@@ -182,7 +185,7 @@ def compare_rows(left: Enterprise, right: Enterprise) -> list[dict[str, Any]]:
             values.append(display() if display and getattr(enterprise, name) else getattr(enterprise, name))
         rows.append(
             {
-                "label": field.verbose_name,
+                "label": getattr(field, "verbose_name", name),
                 "left": values[0],
                 "right": values[1],
                 "money": name in MONEY_FIELDS,
