@@ -199,7 +199,8 @@ def _ip(item: Any, index: int) -> dict[str, Any]:
         raise ProfileError(
             f"{where}.acquisition 未知：{acquisition!r}（可选：{'、'.join(IPAcquisition.values)}）"
         )
-    used = item.get("used_for_gaoxin", False)
+    used = item.get("used_for_gaoxin")
+    used = False if used is None else used
     if not isinstance(used, bool):
         raise ProfileError(f"{where}.used_for_gaoxin 应为 true 或 false")
     ip_class = "I" if kind in CLASS_ONE_KINDS else "II" if kind in CLASS_TWO_KINDS else ""
