@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import models, transaction
-from django.db.models import Case, CharField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -580,15 +580,16 @@ def refresh_derived_figures(enterprise_ids: Iterable[int] | None = None) -> int:
     Returns the number of enterprise rows updated.
     """
     latest = AnnualReport.objects.filter(enterprise=OuterRef("pk")).order_by("-year")
-    with_revenue = latest.annotate(
-        revenue_for_size=revenue_expression(),
-        industry_code=ExpressionWrapper(F("enterprise__industry_id"), output_field=CharField()),
+    with_revenue = latest.annotate(revenue_for_size=revenue_expression())
+    # The enterprise's own industry code, read from the outer row (no join inside the subquery).
+    with_industry = with_revenue.annotate(
+        industry_code=ExpressionWrapper(OuterRef("industry_id"), output_field=CharField())
     )
     values = {
         "latest_year": Subquery(latest.values("year")[:1]),
         "latest_revenue": Subquery(with_revenue.values("revenue_for_size")[:1]),
         "size_class": Coalesce(
-            Subquery(with_revenue.annotate(size=size_class_expression()).values("size")[:1]),
+            Subquery(with_industry.annotate(size=size_class_expression()).values("size")[:1]),
             Value(SizeClass.UNKNOWN.value),
             output_field=CharField(),
         ),
