@@ -178,7 +178,8 @@ class ExpertReview(Criterion):
 @dataclass(frozen=True)
 class ScoreReaches(Criterion):
     """The score range against the pass mark: pass if even the minimum reaches it, fail if even the
-    maximum misses it, otherwise an expert decides (or data are missing). Gap = points the minimum lacks."""
+    maximum misses it, otherwise an expert decides (or data are missing). Gap: on fail, the points the
+    maximum lacks (the least that must change); otherwise the points the minimum lacks."""
 
     pass_mark_key: str = ""
     open_status: str = NEEDS_REVIEW
@@ -195,7 +196,7 @@ class ScoreReaches(Criterion):
                 mark,
                 0,
                 "分",
-                f"{self.label}：得分 {_n(low)}–{_n(high)} 分，最低也达到 {mark} 分",
+                f"{self.label}：得分 {_range([low, high])} 分，最低也达到 {mark} 分",
             )
         if high < mark:
             return CriterionResult(
@@ -205,7 +206,7 @@ class ScoreReaches(Criterion):
                 mark,
                 _n(mark - high),
                 "分",
-                f"{self.label}：得分 {_n(low)}–{_n(high)} 分，最高也不足 {mark} 分；"
+                f"{self.label}：得分 {_range([low, high])} 分，最高也不足 {mark} 分；"
                 f"至少还差 {_n(mark - high)} 分",
             )
         return CriterionResult(
@@ -215,7 +216,7 @@ class ScoreReaches(Criterion):
             mark,
             _n(mark - low),
             "分",
-            f"{self.label}：得分 {_n(low)}–{_n(high)} 分，{mark} 分线在区间内；"
+            f"{self.label}：得分 {_range([low, high])} 分，{mark} 分线在区间内；"
             f"按下限还差 {_n(mark - low)} 分",
         )
 
