@@ -81,7 +81,7 @@ class DemoContext:
 
     seed: int = DEFAULT_SEED
     enterprises: int = DEFAULT_ENTERPRISES
-    as_of: dt.date = field(default_factory=dt.date.today)
+    as_of: dt.date = field(default_factory=timezone.localdate)
     chunk_size: int = DEFAULT_CHUNK
     password: str = DEMO_PASSWORD
     stdout: Any = None

@@ -182,8 +182,8 @@ class NameComposer:
             clean = unicodedata.normalize("NFKC", text)
             errors = lambda chars: list(chars.lower())  # noqa: E731  (same rule as identity.py)
             hit = (
-                "".join(self._lazy_pinyin(clean, errors=errors)).lower(),
-                "".join(self._lazy_pinyin(clean, style=self._first_letter, errors=errors)).lower(),
+                "".join(self._lazy_pinyin(clean, errors=errors)).lower(),  # type: ignore[arg-type]
+                "".join(self._lazy_pinyin(clean, style=self._first_letter, errors=errors)).lower(),  # type: ignore[arg-type]
             )
             self._cache[text] = hit
         return hit

@@ -328,7 +328,7 @@ CONTACT_COLUMNS = (*PROV, "enterprise_id", "name", "role", "phone", "email", "is
 FORMER_COLUMNS = ("enterprise_id", "name", "name_normalized", "changed_on", "note")
 TAG_COLUMNS = ("enterprise_id", "tag_id")
 
-QUAL_NAMES = {
+QUAL_NAMES: dict[str, str] = {
     QualificationKind.GAOXIN: "国家高新技术企业",
     QualificationKind.KEXIAO: "科技型中小企业",
     QualificationKind.CHUANGXIN: "创新型中小企业",
@@ -338,7 +338,7 @@ QUAL_NAMES = {
     QualificationKind.ENGINEERING_CENTER: "深圳市工程技术研究中心",
     QualificationKind.KEY_LAB: "深圳市重点实验室",
 }
-IP_CLASS = {
+IP_CLASS: dict[str, str] = {
     IPKind.INVENTION_PATENT: "I", IPKind.UTILITY_MODEL: "II", IPKind.DESIGN_PATENT: "II",
     IPKind.SOFTWARE_COPYRIGHT: "II", IPKind.TRADEMARK: "",
 }  # fmt: skip
@@ -499,7 +499,7 @@ class EnterpriseGenerator:
         else:
             staff = max(1, min(20_000, round(rng.lognormvariate(math.log(profile.staff_median), 1.05))))
         per_head = rng.lognormvariate(math.log(profile.revenue_per_head), 0.6) * (1 + 0.15 * tier)
-        revenue = round(staff * per_head, -3)
+        revenue = int(round(staff * per_head, -3))
         if rng.random() < 0.05:  # shells and start-ups with next to no revenue
             revenue = rng.randrange(0, 100_000, 100)
         capital = None
@@ -520,12 +520,12 @@ class EnterpriseGenerator:
             rng, ent_id, established, exit_year, active, staff, revenue, tier, heavy
         )
         rows["report"].extend(report_rows)
+        latest_year: int | None = None
+        latest_revenue: int | None = None
+        size_class: str = SizeClass.UNKNOWN
         if latest is not None:
             latest_year, latest_revenue, latest_staff, latest_assets = latest
             size_class = size_class_for(code, latest_staff, latest_revenue, latest_assets)
-        else:
-            latest_year = latest_revenue = None
-            size_class = SizeClass.UNKNOWN
 
         rows["enterprise"].append((
             ent_id, *self.prov, as_of, uscc, name.name, name.normalized, name.pinyin, name.initials,
@@ -625,23 +625,23 @@ class EnterpriseGenerator:
         asset_turn = rng.uniform(0.4, 2.0) * (5 if heavy else 1)
         out: list[tuple[Any, ...]] = []
         # Walk back from the latest year: earlier revenue = later / (1 + growth).
-        figures: list[tuple[int, int, int]] = []
+        figures: list[tuple[int, int]] = []
         rev, heads = float(revenue), float(staff)
         for _ in years:
-            figures.append((int(round(rev, -2)), max(1, round(heads)), 0))
+            figures.append((int(round(rev, -2)), max(1, round(heads))))
             growth = max(-0.5, min(1.5, rng.gauss(0.08, 0.2)))
             rev = rev / (1 + growth)
             heads = heads / (1 + growth * 0.5)
         figures.reverse()
         latest: tuple[int, int, int, int] | None = None
-        for yr, (rev_y, staff_y, _) in zip(years, figures, strict=True):
+        for yr, (rev_y, staff_y) in zip(years, figures, strict=True):
             noise = rng.uniform(0.9, 1.1)
             main = round(rev_y * rng.uniform(0.85, 1.0))
             total_income = rev_y + round(rev_y * rng.uniform(0, 0.05))
             rd = round(rev_y * rd_ratio * noise)
             rd_domestic = round(rd * domestic)
             cost = max(rd, round(rev_y * rng.uniform(0.75, 1.08)))
-            assets = max(100_000, round(rev_y * asset_turn, -2))
+            assets = max(100_000, int(round(rev_y * asset_turn, -2)))
             liabilities = round(assets * leverage * rng.uniform(0.95, 1.05))
             tech_staff = min(staff_y, round(staff_y * tech_share))
             rd_staff = round(tech_staff * rng.uniform(0.5, 0.9))
@@ -790,8 +790,9 @@ class EnterpriseGenerator:
                     granted = filed + dt.timedelta(days=rng.randint(270, 540))
                     title = f"{brand}（第{rng.choice((9, 35, 42, 14, 36))}类）"
                 status = IPStatus.VALID
+                granted_on: dt.date | None = granted
                 if granted > as_of:
-                    granted, status = None, IPStatus.PENDING
+                    granted_on, status = None, IPStatus.PENDING
                 elif rng.random() < 0.04:
                     status = IPStatus.EXPIRED
                 r = rng.random()
@@ -801,13 +802,13 @@ class EnterpriseGenerator:
                 )  # fmt: skip
                 ip_class = IP_CLASS[kind]
                 used = gaoxin and ip_class == "II" and status == IPStatus.VALID and rng.random() < 0.5
-                pledge = kind == IPKind.INVENTION_PATENT and granted is not None and rng.random() < 0.05
+                pledge = kind == IPKind.INVENTION_PATENT and granted_on is not None and rng.random() < 0.05
                 bank = rng.choice(PLEDGE_BANKS) if pledge else ""
                 out.append((
-                    *self.prov, as_of, ent_id, kind, number, title, filed, granted, status, acquisition,
+                    *self.prov, as_of, ent_id, kind, number, title, filed, granted_on, status, acquisition,
                     ip_class, used, bank,
                     rng.randrange(100, 3000) * WAN if pledge else None,
-                    _random_day(rng, granted, as_of) if pledge and granted else None,
+                    _random_day(rng, granted, as_of) if pledge else None,
                 ))  # fmt: skip
 
     def _contacts(self, rng: random.Random, ent_id: int, out: list[tuple[Any, ...]]) -> None:
@@ -838,7 +839,7 @@ class EnterpriseGenerator:
         ent_id: int,
         established: dt.date,
         brand: str,
-        revenue: float,
+        revenue: int,
         out: list[tuple[Any, ...]],
     ) -> None:
         for _ in range(rng.randint(1, 2)):
