@@ -641,3 +641,26 @@ def test_gd_engineering_center_conditions_and_flags():
     assert {c["id"]: c["status"] for c in assess_json(profile, "gd_engineering_center")["criteria"]}[
         "rd"
     ] == "fail"
+
+
+def test_every_flag_in_a_version_file_reaches_the_criterion_or_item_it_names():
+    """A [C]/[M] caveat must never be lost to a typo in the version file: each flag key names a criterion or
+    score item that the output carries, and the flag appears on it."""
+    profile = normalize_profile(tiering_profile())
+    for version in all_versions():
+        out = assess(
+            profile,
+            version.code,
+            max(version.effective_from, dt.date(2026, 6, 1))
+            if version.effective_to is None
+            else version.effective_to,
+        ).as_json()
+        assert out["rule_version"] == version.version
+        parts = {c["id"]: c for c in out["criteria"]}
+        parts.update({i["id"]: i for i in (out["score"] or {}).get("items", [])})
+        for key, flags in version.flags.items():
+            if key == "_rule_set":
+                assert {f["code"] for f in flags} <= {f["code"] for f in out["flags"]}
+                continue
+            assert key in parts, f"{version.code} {version.version}: flag key {key!r} names nothing"
+            assert {f["code"] for f in flags} <= {f["code"] for f in parts[key]["flags"]}
