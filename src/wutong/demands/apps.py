@@ -8,8 +8,43 @@ class DemandsConfig(AppConfig):
     verbose_name = _("诉求")
 
     def ready(self) -> None:
-        from wutong.demands import permissions
+        from wutong.core import dashboard, navigation
+        from wutong.demands import access, permissions, views
+        from wutong.enterprises import tabs
 
         # The demands capabilities live in demands/permissions.py and are merged into the shared
         # table here (accounts/roles.py belongs to accounts).
         permissions.install()
+        access.register()
+        navigation.register(
+            navigation.MenuItem(
+                "demands",
+                _("诉求台账"),
+                "demands:demand_list",
+                icon="chat-square-text",
+                order=30,
+                capability="demands.view",
+            )
+        )
+        navigation.register(
+            navigation.MenuItem(
+                "demand_stats",
+                _("诉求统计"),
+                "demands:demand_stats",
+                icon="bar-chart",
+                order=31,
+                capability="demands.stats",
+            )
+        )
+        tabs.register(
+            tabs.EnterpriseTab(
+                "demands",
+                _("诉求"),
+                order=65,
+                template="demands/enterprise_tab.html",
+                context=views.enterprise_tab_context,
+                capability="demands.view",
+                icon="chat-square-text",
+            )
+        )
+        dashboard.register_card(views.dashboard_cards)

@@ -109,9 +109,8 @@ def decide(action: str, facts: Facts) -> Decision:
         )
     if capability not in facts.capabilities:
         return Decision(False, _("您的角色无权%(action)s诉求") % {"action": label})
-    if facts.role == Role.ENTERPRISE:
-        if action not in ENTERPRISE_ACTIONS or not facts.own_enterprise:
-            return Decision(False, _("企业用户只能对本企业的诉求评价或留言"))
+    if facts.role == Role.ENTERPRISE and (action not in ENTERPRISE_ACTIONS or not facts.own_enterprise):
+        return Decision(False, _("企业用户只能对本企业的诉求评价或留言"))
     if action in LEAD_ONLY and not facts.in_lead_department:
         return Decision(False, _("只有主办单位可以%(action)s") % {"action": label})
     if facts.role == Role.PARTNER and action not in LEAD_ONLY | {"comment"}:

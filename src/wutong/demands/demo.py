@@ -1,0 +1,7 @@
+"""Demo builder (filled below)."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    pass
