@@ -65,6 +65,10 @@ def _api_key(request: HttpRequest) -> ApiKey | None:
     return services.authenticate_api_key(plain)
 
 
+def _notice(category: DemandCategory) -> str:
+    return f"{category.accept_days}个工作日内签收，{category.reply_days}个工作日内答复"
+
+
 def service_payload(category: DemandCategory) -> dict[str, Any]:
     return {
         "service_code": category.code,
@@ -93,7 +97,7 @@ def request_payload(demand: Demand, *, detailed: bool) -> dict[str, Any]:
         "service_code": demand.category.code,
         "description": demand.content if detailed else None,
         "agency_responsible": demand.lead_department.name if demand.lead_department else _bureau(),
-        "service_notice": f"{demand.category.accept_days}个工作日内签收，{demand.category.reply_days}个工作日内答复",
+        "service_notice": _notice(demand.category),
         "requested_datetime": _w3c(demand.submitted_at),
         "updated_datetime": _w3c(demand.updated_at),
         "expected_datetime": None
