@@ -236,6 +236,25 @@ def test_every_criterion_reads_only_inputs_its_rule_set_derives():
             assert not missing, f"{code}.{part.id} reads {missing}"
 
 
+def test_a_rule_set_lists_the_columns_a_screening_query_must_produce():
+    assert get_ruleset("kexiao").input_columns() == [
+        "last_employees",
+        "last_sales_revenue",
+        "last_total_assets",
+        "incidents_in_window",
+        "route_gaoxin",
+        "route_award",
+        "route_institution",
+        "route_standard",
+        "last_tech_staff",
+        "last_rd_expense",
+        "last_cost_expense_total",
+        "ip_valid_class1",
+        "ip_valid_class2",
+    ]
+    assert "sum_rd_expense" in get_ruleset("gaoxin").input_columns()
+
+
 def test_base_inputs_are_plain_values():
     profile = normalize_profile(json.loads((PROFILES / "gaoxin_possible.json").read_text(encoding="utf-8")))
     inputs = base_inputs(profile, dt.date(2026, 6, 1))

@@ -312,6 +312,16 @@ class RuleSet:
     def expert_item_ids(self) -> set[str]:
         return {item.id for item in self.items if item.expert}
 
+    def input_columns(self) -> list[str]:
+        """The flat input columns the criteria and items read (what a set-based screening query must
+        produce per enterprise), excluding the score columns the engine adds itself."""
+        names: dict[str, None] = {}
+        for part in (*self.criteria, *self.items):
+            for name in part.inputs:
+                if not (name.startswith("score_") or name.startswith("item_")):
+                    names[name] = None
+        return list(names)
+
 
 class RuleNotFound(LookupError):
     """No rule set with that code, or no version of it in force on the date."""
