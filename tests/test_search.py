@@ -51,7 +51,7 @@ def test_results_are_ranked_uscc_then_name_then_pinyin_then_former_name(alice):
         (by_name.pk, Tier.NAME_PREFIX),
     ]
 
-    contains = make("深圳市梧桐智造有限公司")
+    contains = make("深圳市华夏梧桐智造有限公司")
     exact = make("梧桐智造")
     prefix = make("梧桐智造研究院有限公司")
     former = make("深圳市凤凰新材料有限公司")
@@ -60,6 +60,21 @@ def test_results_are_ranked_uscc_then_name_then_pinyin_then_former_name(alice):
     assert names(hits) == [exact.name, prefix.name, contains.name, former.name]
     assert [h.tier for h in hits] == [Tier.NAME_EXACT, Tier.NAME_PREFIX, Tier.NAME_CONTAINS, Tier.FORMER_NAME]
     assert hits[3].matched == "原梧桐智造材料厂"
+
+
+def test_the_core_name_without_city_and_company_form_counts_as_the_name(alice):
+    full = make("深圳市华新智造有限公司")
+    make("深圳市星河有限公司")
+    longer = make("深圳市华新智造研究院有限公司")
+    hits = search_enterprises("华新智造", alice)
+    assert [(h.enterprise.pk, h.tier) for h in hits] == [
+        (full.pk, Tier.NAME_EXACT),
+        (longer.pk, Tier.NAME_PREFIX),
+    ]
+    assert [(h.enterprise.pk, h.tier) for h in search_enterprises("华新", alice)] == [
+        (full.pk, Tier.NAME_PREFIX),
+        (longer.pk, Tier.NAME_PREFIX),
+    ]
 
 
 def test_name_matches_rank_above_pinyin_matches(alice):

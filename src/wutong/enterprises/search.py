@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
+from wutong.enterprises.identity import normalize_name
 from wutong.enterprises.models import Enterprise, FormerName
 
 MIN_TRIGRAM = 3
@@ -148,13 +149,23 @@ def _tiers(query: str, restricted: bool) -> list[tuple[int, Fetch]]:
     # Names keep their case (深圳TCL…): try the query as typed and upper-cased.
     variants = list(dict.fromkeys([query, upper]))
 
+    # The core name (without 深圳市 and 有限公司) starting with the query counts as a name prefix too:
+    # people type 华新 for 深圳市华新科技有限公司. Indexed, so short queries are served without a scan.
+    core = normalize_name(query) if not query.isascii() else ""
+    prefixes = [("name", variant) for variant in variants] + ([("name_normalized", core)] if core else [])
+
     def name_prefix(qs: QuerySet[Enterprise], seen: set[int], n: int) -> list[int]:
         found: list[int] = []
-        for variant in variants:
-            found += ids(_prefix(qs, "name", variant), seen | set(found), n - len(found))
+        for field, value in prefixes:
+            if len(found) < n:
+                found += ids(_prefix(qs, field, value), seen | set(found), n - len(found))
         return found
 
-    tiers.append((Tier.NAME_EXACT, lambda qs, seen, n: ids(qs.filter(name__in=variants), seen, n)))
+    def name_exact(qs: QuerySet[Enterprise], seen: set[int], n: int) -> list[int]:
+        condition = Q(name__in=variants) | Q(name_normalized=core) if core else Q(name__in=variants)
+        return ids(qs.filter(condition), seen, n)
+
+    tiers.append((Tier.NAME_EXACT, name_exact))
     tiers.append((Tier.NAME_PREFIX, name_prefix))
     tiers.append((Tier.NAME_CONTAINS, lambda qs, seen, n: contains(qs, seen, n, ["name"], query)))
     if _PINYIN_CHARS.match(lower):
@@ -215,8 +226,6 @@ def search_enterprises(query: str, user: Any, limit: int = 20) -> list[SearchHit
 def search_filter(queryset: QuerySet[Enterprise], query: str) -> QuerySet[Enterprise]:
     """The list page's search box: ``queryset`` narrowed to rows matching ``query`` in any tier
     (unranked; the list keeps its own sort)."""
-    from django.db.models import Q
-
     text = clean_query(query)
     if not text:
         return queryset
@@ -318,22 +327,12 @@ POSTGRES_INSTALL = [
         for col in ("name", "name_pinyin", "name_initials")
     ),
     "CREATE INDEX IF NOT EXISTS formername_name_trgm ON enterprises_formername USING gin (name gin_trgm_ops)",
-    *(
-        f"CREATE INDEX IF NOT EXISTS enterprise_{col}_pattern ON enterprises_enterprise "
-        f"({col} varchar_pattern_ops)"
-        for col in ("uscc", "name", "name_initials")
-    ),
-    # The list page filters industry at any level by code prefix.
-    "CREATE INDEX IF NOT EXISTS enterprise_industry_pattern ON enterprises_enterprise "
-    "(industry_code varchar_pattern_ops)",
+    # Prefix lookups (USCC, name, core name, initials, industry code) use the varchar_pattern_ops
+    # "_like" B-trees Django creates for every indexed CharField on PostgreSQL.
 ]
 POSTGRES_UNINSTALL = [
     *(f"DROP INDEX IF EXISTS enterprise_{col}_trgm" for col in ("name", "name_pinyin", "name_initials")),
     "DROP INDEX IF EXISTS formername_name_trgm",
-    *(
-        f"DROP INDEX IF EXISTS enterprise_{col}_pattern"
-        for col in ("uscc", "name", "name_initials", "industry")
-    ),
 ]
 
 
