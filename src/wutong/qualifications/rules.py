@@ -316,7 +316,8 @@ class RuleSet:
         """The flat input columns the criteria and items read (what a set-based screening query must
         produce per enterprise), excluding the score columns the engine adds itself."""
         names: dict[str, None] = {}
-        for part in (*self.criteria, *self.items):
+        parts: list[Criterion | ScoreItem] = [*self.criteria, *self.items]
+        for part in parts:
             for name in part.inputs:
                 if not (name.startswith("score_") or name.startswith("item_")):
                     names[name] = None
