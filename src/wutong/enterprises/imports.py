@@ -16,7 +16,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pypinyin.core import Pinyin, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT, RE_HANS
+from pypinyin.core import lazy_pinyin
+from pypinyin.seg import mmseg
 
 from wutong.core.imports import (
     BOOL,
@@ -69,11 +71,59 @@ def parse_uscc(value: Any) -> str:
     return _checked_uscc(identity.compact_uscc(text))
 
 
-_P = Pinyin()
+_HAN_CLASS = RE_HANS.pattern[len("^(?:") : -len(")+$")]
+_RUNS = re.compile(f"{_HAN_CLASS}+|(?:(?!{_HAN_CLASS}).)+", re.DOTALL)
+_PREFIX_SET = mmseg.p_set._set
 
 
 def _errors(chars: str) -> list[str]:
     return list(chars.lower())
+
+
+def _cut(text: str) -> list[str]:
+    """pypinyin's forward maximum matching (``mmseg.Seg.cut`` with ``no_non_phrases``), ported
+    step for step onto indexes instead of slices and generators (tested equal)."""
+    out: list[str] = []
+    n = len(text)
+    i = 0
+    prefixes, phrases = _PREFIX_SET, PHRASES_DICT
+    while i < n:
+        last = 0
+        j = i + 1
+        while j <= n:
+            word = text[i:j]
+            if word not in prefixes:
+                break
+            if word in phrases:
+                last = j
+            j += 1
+        if j > n and not last:  # the whole rest is a prefix of phrases but holds none
+            rest = text[i:]
+            if rest in phrases:
+                out.append(rest)
+            else:
+                out.extend(rest)
+            break
+        if last:
+            out.append(text[i:last])
+            i = last
+        else:
+            out.append(text[i])
+            i += 1
+    return out
+
+
+def _segments(text: str) -> list[str]:
+    """``pypinyin.seg.simpleseg.seg``: Han runs cut into words, other runs kept whole."""
+    if RE_HANS.match(text):
+        return _cut(text)
+    out: list[str] = []
+    for run in _RUNS.findall(text):
+        if RE_HANS.match(run):
+            out.extend(_cut(run))
+        else:
+            out.append(run)
+    return out
 
 
 @lru_cache(maxsize=200_000)
@@ -84,15 +134,62 @@ def _word_pinyin(word: str) -> tuple[str, str]:
 
 def name_columns(name: str) -> tuple[str, str, str]:
     """The same three derived columns as :func:`identity.name_search_columns` (tested equal), several
-    times faster for bulk imports: pinyin is cached per segmented word instead of computed per name."""
+    times faster for bulk imports: pinyin is cached per segmented word instead of computed per name,
+    and the traditional → simplified conversion is skipped when no character of the name could change."""
     clean = unicodedata.normalize("NFKC", name or "")
     full: list[str] = []
     initials: list[str] = []
-    for word in _P.seg(clean):
+    for word in _segments(clean):
         a, b = _word_pinyin(word)
         full.append(a)
         initials.append(b)
-    return identity.normalize_name(name), "".join(full)[:600], "".join(initials)[:200]
+    return normalized_name(name), "".join(full)[:600], "".join(initials)[:200]
+
+
+@lru_cache(maxsize=1)
+def _t2s_changing_chars() -> frozenset[str] | None:
+    """Every character whose presence can make OpenCC t2s change a text: for each dictionary entry
+    that converts to something else, the characters that differ (all of the key when lengths differ).
+    A text without any of them converts to itself, so the conversion can be skipped exactly."""
+    try:
+        converter = identity._t2s()
+        converter.convert("測")  # loads the dictionaries
+        changing: set[str] = set()
+        for chain in converter._dict_chain_data:
+            for entry in chain:
+                for key, value in entry[2].items():
+                    first = value.split(" ")[0]
+                    if key == first:
+                        continue
+                    if len(key) == len(first):
+                        changing.update(a for a, b in zip(key, first, strict=True) if a != b)
+                    else:
+                        changing.update(key)
+        return frozenset(changing)
+    except Exception:  # another OpenCC build: always convert
+        return None
+
+
+def normalized_name(name: str) -> str:
+    """:func:`identity.normalize_name`, skipping the (slow) t2s conversion when it cannot change the
+    name; the steps after it are identity's own (its regexes and affix lists), tested equal."""
+    text = unicodedata.normalize("NFKC", name or "")
+    changing = _t2s_changing_chars()
+    if changing is None or not changing.isdisjoint(text):
+        return identity.normalize_name(name)
+    text = identity._BRACKETED_REGION.sub("", text) or text
+    text = identity._SPACES.sub("", identity._BRACKETS.sub("", text)).upper()
+    changed = True
+    while changed:
+        changed = False
+        for prefix in identity._PREFIXES:
+            if text.startswith(prefix) and len(text) > len(prefix) + 1:
+                text, changed = text[len(prefix) :], True
+    for suffix in identity._SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix) + 1:
+            text = text[: -len(suffix)]
+            break
+    return text
 
 
 _TAG_SPLIT = re.compile(r"[,，、;；|/\s]+")
@@ -383,7 +480,7 @@ class EnterpriseKind(ImportKind):
         """Names that normalise like the name of an enterprise with another USCC (registry or file)."""
         norms: dict[str, list[tuple[int, str]]] = {}
         for parsed, values in accepted:
-            norm = identity.normalize_name(values["name"])
+            norm = normalized_name(values["name"])
             if norm:
                 norms.setdefault(norm, []).append((parsed.row, values["uscc"]))
         found: dict[str, list[tuple[str, str]]] = {}
