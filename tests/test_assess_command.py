@@ -683,3 +683,14 @@ def test_every_flag_in_a_version_file_reaches_the_criterion_or_item_it_names():
                 continue
             assert key in parts, f"{version.code} {version.version}: flag key {key!r} names nothing"
             assert {f["code"] for f in flags} <= {f["code"] for f in parts[key]["flags"]}
+
+
+def test_profile_from_enterprise_keeps_cents_and_leaves_missing_figures_empty(db):
+    enterprise = Enterprise.objects.create(uscc="91440300MA5F00000X", name="深圳市零头科技有限公司")
+    AnnualReport.objects.create(enterprise=enterprise, year=2025, sales_revenue=Decimal("12345678.90"))
+    profile = profile_from_enterprise(enterprise, dt.date(2026, 6, 1))
+    assert profile["years"]["2025"]["sales_revenue"] == pytest.approx(1234.56789)
+    assert profile["years"]["2025"]["rd_expense"] is None
+    assert profile["established"] is None
+    out = assess(normalize_profile(profile), "kexiao", dt.date(2026, 6, 1)).as_json()
+    assert {c["id"]: c["status"] for c in out["criteria"]}["size_limits"] == "needs_data"
