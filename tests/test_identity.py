@@ -108,6 +108,15 @@ def test_any_single_character_change_is_rejected(code):
             assert not is_valid_uscc(mutated), mutated
 
 
+@settings(max_examples=300, deadline=None)
+@given(_digit_prefixed_codes(), st.integers(0, 17), st.integers(1, 30))
+def test_a_single_character_change_of_any_random_valid_code_is_rejected(code, position, shift):
+    replacement = USCC_ALPHABET[(USCC_ALPHABET.index(code[position]) + shift) % 31]
+    mutated = code[:position] + replacement + code[position + 1 :]
+    assert not is_valid_uscc(mutated)
+    assert not stdnum_uscc.is_valid(mutated)  # the mod-31 check catches every single substitution
+
+
 def test_a_wrong_check_character_says_which_one_is_expected():
     result = validate_uscc("91440300708461136A")
     assert not result.valid
