@@ -238,6 +238,7 @@ def _load(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> 
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
             )
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the deferred foreign keys now
             cursor.execute("SET maintenance_work_mem = '1GB'")
             for _name, definition in indexes:
                 cursor.execute(definition)

@@ -349,16 +349,30 @@ def test_the_figures_tab_has_one_column_per_year_and_feeds_the_charts(client, al
     assert 'data-series="revenue"' in html
 
 
-def test_phones_are_masked_for_roles_without_pii_access(client, alice, district_leader, firm):
-    Contact.objects.create(enterprise=firm, name="张三", phone="13812345678", is_primary=True)
+def test_phones_are_masked_and_only_pii_roles_get_the_reveal_button(client, alice, district_leader, firm):
+    contact = Contact.objects.create(enterprise=firm, name="张三", phone="13812345678", is_primary=True)
     url = reverse("enterprises:enterprise_detail", args=[firm.pk])
+    reveal = reverse("enterprises:contact_reveal", args=[contact.pk])
     client.force_login(district_leader)
     html = client.get(url, {"tab": "contacts"}, HTTP_HX_REQUEST="true").content.decode()
     assert "13812345678" not in html
     assert "138****5678" in html
+    assert reveal not in html
     client.force_login(alice)
     html = client.get(url, {"tab": "contacts"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "13812345678" in html
+    assert "13812345678" not in html
+    assert f'hx-post="{reveal}"' in html
+
+
+def test_list_links_to_create_and_import_pages_only_for_roles_that_may_use_them(
+    client, alice, district_leader
+):
+    url = reverse("enterprises:enterprise_list")
+    create = reverse("enterprises:enterprise_create")
+    client.force_login(alice)
+    assert create in client.get(url).content.decode()
+    client.force_login(district_leader)
+    assert create not in client.get(url).content.decode()
 
 
 def test_the_history_tab_lists_the_audit_entries_of_the_file(client, alice, firm):
@@ -452,3 +466,30 @@ def test_wanyuan_filter_shows_yuan_as_wanyuan_with_separators():
         Context({"a": Decimal("12345678.9"), "b": None, "c": 5000, "d": dt.date(2026, 1, 2)})
     )
     assert rendered == "1,234.57 万元|—|0.50|2026-01-02"
+
+
+def test_every_tab_renders_as_a_full_page_and_as_an_htmx_pane(client, alice, firm):
+    from wutong.enterprises.models import IPAsset, Lease, Relation, SupportReceived, TalentHousing
+
+    IPAsset.objects.create(
+        enterprise=firm, kind="invention_patent", number="ZL202310000001.X", title="一种装置"
+    )
+    Lease.objects.create(
+        enterprise=firm, building="A座1201", area_m2=Decimal("350.5"), monthly_rent=Decimal(52575)
+    )
+    SupportReceived.objects.create(enterprise=firm, program="研发资助", amount=Decimal("1500000"))
+    SupportReceived.objects.create(enterprise=firm, program="高企奖励", amount=Decimal("200000"))
+    Relation.objects.create(enterprise=firm, kind="outbound_investment", counterpart_name="东莞某公司")
+    TalentHousing.objects.create(enterprise=firm, project="人才房一期", units=3)
+    client.force_login(alice)
+    url = reverse("enterprises:enterprise_detail", args=[firm.pk])
+    for tab in tabs.tabs_for(alice):
+        full = client.get(url, {"tab": tab.key})
+        assert full.status_code == 200, tab.key
+        assert f'id="tab-{tab.key}"' in full.content.decode(), tab.key
+        pane = client.get(url, {"tab": tab.key}, HTTP_HX_REQUEST="true").content.decode()
+        assert f'id="tab-{tab.key}"' in pane and "<html" not in pane, tab.key
+    support = client.get(url, {"tab": "support"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="support-total">170.00<' in support
+    ip = client.get(url, {"tab": "ip"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Ⅰ类" in ip and "ZL202310000001.X" in ip
