@@ -165,6 +165,7 @@ def build_enterprise_logins(ctx: DemoContext) -> None:
     from wutong.accounts.models import OrgUnit
     from wutong.core.choices import SourceKind
     from wutong.enterprises.choices import EnterpriseStatus
+    from wutong.enterprises.identity import normalize_name
     from wutong.enterprises.models import Enterprise
 
     rng = ctx.rng("accounts.enterprise")
@@ -189,7 +190,9 @@ def build_enterprise_logins(ctx: DemoContext) -> None:
         )
         for username, (name, uscc) in zip(usernames, firms, strict=False):
             unit, _ = OrgUnit.objects.update_or_create(
-                kind=OrgUnitKind.ENTERPRISE, uscc=uscc, defaults={"name": name, "short_name": name[3:13]}
+                kind=OrgUnitKind.ENTERPRISE,
+                uscc=uscc,
+                defaults={"name": name, "short_name": normalize_name(name)[:30]},
             )
             ctx.units[username] = unit
             _upsert_user(

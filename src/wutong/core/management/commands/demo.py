@@ -1,8 +1,9 @@
 """``wutong demo [--enterprises N] [--seed S] [--reset]``: build the deterministic demo district.
 
-The same seed (and as-of date) gives the same data. Running it again over an existing demo is
-refused; ``--reset`` deletes the earlier demo's enterprises first (org units and users are
-upserted, so logins and their audit history survive a reset).
+The same seed (and as-of date) gives the same data, whatever the chunk size. Running it again over
+an existing demo is refused; ``--reset`` deletes the earlier demo's enterprises first (org units and
+users are upserted, so logins and their audit history survive a reset). Each chunk commits on its
+own, so an interrupted run leaves a partial demo: run again with ``--reset``.
 """
 
 from __future__ import annotations
