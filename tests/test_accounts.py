@@ -89,6 +89,14 @@ def test_the_login_page_names_the_bureau_without_doubling_the_district_suffix(cl
     assert "福田区科技和工业信息化局" in client.get(reverse("accounts:login")).content.decode()
 
 
+def test_the_login_page_switches_language_before_logging_in(client):
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert 'name="language" value="en"' in page
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("accounts:login")})
+    assert response["Location"] == reverse("accounts:login")
+    assert 'name="language" value="zh-hans"' in client.get(reverse("accounts:login")).content.decode()
+
+
 # --- User administration ----------------------------------------------------------------------
 
 
