@@ -6,3 +6,45 @@ class VisitsConfig(AppConfig):
     name = "wutong.visits"
     label = "visits"
     verbose_name = _("走访")
+
+    def ready(self) -> None:
+        from django.apps import apps
+
+        from wutong.core import dashboard, navigation
+        from wutong.enterprises import tabs
+        from wutong.visits import access, brief, followups, permissions, views
+
+        # The visits capabilities live in visits/permissions.py and are merged into the shared
+        # table here (accounts/roles.py belongs to accounts).
+        permissions.install()
+        access.register()
+        brief.register_builtin()
+        if apps.is_installed("wutong.demands"):
+            followups.register_demand_follow_up()
+        navigation.register(
+            navigation.MenuItem(
+                "visits", _("走访"), "visits:visit_list", icon="geo-alt", order=25, capability="visits.view"
+            )
+        )
+        navigation.register(
+            navigation.MenuItem(
+                "visit_lists",
+                _("重点企业名单"),
+                "visits:keylist_list",
+                icon="list-stars",
+                order=26,
+                capability="visits.view",
+            )
+        )
+        tabs.register(
+            tabs.EnterpriseTab(
+                "visits",
+                _("走访"),
+                order=60,
+                template="visits/enterprise_tab.html",
+                context=views.enterprise_tab_context,
+                capability="visits.view",
+                icon="geo-alt",
+            )
+        )
+        dashboard.register_card(views.dashboard_cards)
