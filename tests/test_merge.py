@@ -337,3 +337,31 @@ def test_the_enterprise_merge_page_is_closed_to_staff(client, pair, alice):
     _, duplicate = pair
     client.force_login(alice)
     assert client.get(f"/enterprises/{duplicate.pk}/merge/").status_code == 403
+
+
+def test_a_conditional_unique_constraint_of_another_app_keeps_the_survivors_row(pair, bob, district_leader):
+    """visits.LeaderAssignment allows one *current* 挂点 per enterprise (until IS NULL): both firms
+    having one must not break the merge; past assignments move freely."""
+    try:
+        assignment = apps.get_model("visits", "LeaderAssignment")
+    except LookupError:
+        pytest.skip("visits app not installed")
+    survivor, duplicate = pair
+    kept = assignment.objects.create(enterprise=survivor, leader=district_leader, since=dt.date(2025, 1, 1))
+    dropped = assignment.objects.create(
+        enterprise=duplicate, leader=district_leader, since=dt.date(2025, 3, 1)
+    )
+    past = assignment.objects.create(
+        enterprise=duplicate, leader=district_leader, since=dt.date(2023, 1, 1), until=dt.date(2024, 12, 31)
+    )
+
+    services.merge_enterprises(survivor, duplicate, actor=bob, reason="重复")
+
+    assert set(assignment.objects.filter(enterprise=survivor).values_list("pk", flat=True)) == {
+        kept.pk,
+        past.pk,
+    }
+    data = AuditEntry.objects.get().data
+    assert data["moved"]["visits.leaderassignment"] == 1
+    [conflict] = [c for c in data["conflicts"] if c["model"] == "visits.leaderassignment"]
+    assert (conflict["kept"], conflict["dropped"]["id"]) == (kept.pk, dropped.pk)

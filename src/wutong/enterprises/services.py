@@ -396,33 +396,41 @@ def _reverse_foreign_keys() -> list[models.ForeignKey]:
     return found
 
 
-def _unique_sets(model: type[models.Model], field: models.Field) -> list[tuple[str, ...]]:
-    """The unique field sets of ``model`` that include ``field`` (unconditional constraints only)."""
-    sets: list[tuple[str, ...]] = []
+def _unique_sets(model: type[models.Model], field: models.Field) -> list[tuple[tuple[str, ...], Q]]:
+    """The unique field sets of ``model`` that include ``field``, each with the condition under which
+    it holds (``Q()`` for an unconditional one; e.g. "one *current* 挂点 per enterprise")."""
+    sets: list[tuple[tuple[str, ...], Q]] = []
     if field.unique:
-        sets.append((field.name,))
+        sets.append(((field.name,), Q()))
     for together in model._meta.unique_together:
-        sets.append(tuple(together))
-    for constraint in model._meta.total_unique_constraints:
-        sets.append(tuple(constraint.fields))
-    return [s for s in sets if field.name in s]
+        sets.append((tuple(together), Q()))
+    for constraint in model._meta.constraints:
+        if (
+            isinstance(constraint, models.UniqueConstraint)
+            and constraint.fields
+            and not constraint.expressions
+        ):
+            sets.append((tuple(constraint.fields), constraint.condition or Q()))
+    return [(names, condition) for names, condition in sets if field.name in names]
 
 
 def _move_rows(
     field: models.ForeignKey, survivor: Enterprise, duplicate: Enterprise, conflicts: list[dict[str, Any]]
 ) -> int:
     """Point the duplicate's rows of one relation at the survivor. A row that would break a unique
-    constraint (the same year's report, the same tag …) is not moved: the survivor's row wins and
-    the dropped row is kept in the audit data."""
+    constraint (the same year's report, the same tag, a second current 挂点 …) is not moved: the
+    survivor's row wins and the dropped row is kept, whole, in the audit data."""
     model = field.model
     manager = model._base_manager
     rows = manager.filter(**{field.name: duplicate})
-    for unique in _unique_sets(model, field):
+    for unique, condition in _unique_sets(model, field):
         others = [name for name in unique if name != field.name]
-        clash = manager.filter(**{field.name: survivor}, **{name: OuterRef(name) for name in others})
-        for row in rows.filter(Exists(clash)):
+        clash = manager.filter(
+            condition, **{field.name: survivor}, **{name: OuterRef(name) for name in others}
+        )
+        for row in rows.filter(condition).filter(Exists(clash)):
             kept = manager.filter(
-                **{field.name: survivor}, **{name: getattr(row, name) for name in others}
+                condition, **{field.name: survivor}, **{name: getattr(row, name) for name in others}
             ).first()
             conflicts.append(
                 {
