@@ -153,6 +153,7 @@ def main() -> None:
             base_stats["p95_ms"] / max(common.percentiles(same)["p95_ms"], 0.01), 1
         ),
         "target_p95_ms": 100,
+        "load_average": common.os.getloadavg(),
     }
     path = common.save_results(f"{args.backend}-{args.size}", "search", result)
     print(
