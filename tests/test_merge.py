@@ -365,3 +365,27 @@ def test_a_conditional_unique_constraint_of_another_app_keeps_the_survivors_row(
     assert data["moved"]["visits.leaderassignment"] == 1
     [conflict] = [c for c in data["conflicts"] if c["model"] == "visits.leaderassignment"]
     assert (conflict["kept"], conflict["dropped"]["id"]) == (kept.pk, dropped.pk)
+
+
+def test_the_review_queue_costs_the_same_number_of_queries_for_one_pair_or_ten(client, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wutong.enterprises.identity import uscc_check_char
+
+    def make_pairs(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            codes = [f"91440300{n:04d}{side:05d}" for side in (1, 2)]
+            a, b = (Enterprise.objects.create(uscc=c + uscc_check_char(c), name=f"企业{n}") for c in codes)
+            AnnualReport.objects.create(enterprise=a, year=2024, employees=n)
+            DuplicateCandidate.objects.create(enterprise=a, other=b, reason="规范化名称相同")
+
+    client.force_login(bob)
+    make_pairs(0, 1)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/enterprises/duplicates/").status_code == 200
+    make_pairs(1, 9)
+    with CaptureQueriesContext(connection) as ten:
+        page = client.get("/enterprises/duplicates/")
+    assert len(page.context["cards"]) == 10
+    assert len(ten.captured_queries) == len(one.captured_queries) <= 12
