@@ -43,11 +43,15 @@ def register() -> None:
 
 
 def access_target(user: Any, pk: Any, action: str = access.VIEW) -> m.Target:
-    return access.access_object(m.Target.objects.select_related("industry", "segment", "owner"), user, pk, action)
+    return access.access_object(
+        m.Target.objects.select_related("industry", "segment", "owner"), user, pk, action
+    )
 
 
 def access_project(user: Any, pk: Any, action: str = access.VIEW) -> m.Project:
-    qs = m.Project.objects.select_related("target", "industry", "segment__chain", "owner", "enterprise", "lead")
+    qs = m.Project.objects.select_related(
+        "target", "industry", "segment__chain", "owner", "enterprise", "lead"
+    )
     return access.access_object(qs, user, pk, action)
 
 

@@ -20,7 +20,9 @@ class TargetFilterSet(BootstrapFilterSet):
     segment = django_filters.ModelChoiceFilter(
         queryset=ChainSegment.objects.select_related("chain"), method="filter_segment", label=_("产业链环节")
     )
-    industry = django_filters.CharFilter(field_name="industry_id", lookup_expr="startswith", label=_("行业代码"))
+    industry = django_filters.CharFilter(
+        field_name="industry_id", lookup_expr="startswith", label=_("行业代码")
+    )
     is_listed = django_filters.BooleanFilter(label=_("上市公司"))
     hq_city = django_filters.CharFilter(lookup_expr="icontains", label=_("总部城市"))
 
@@ -45,7 +47,9 @@ class ProjectFilterSet(BootstrapFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("项目名称"))
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("阶段"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("来源渠道"))
-    segment = django_filters.ModelChoiceFilter(queryset=ChainSegment.objects.select_related("chain"), label=_("产业链环节"))
+    segment = django_filters.ModelChoiceFilter(
+        queryset=ChainSegment.objects.select_related("chain"), label=_("产业链环节")
+    )
     landed_year = django_filters.NumberFilter(field_name="landed_on", lookup_expr="year", label=_("落地年度"))
 
     class Meta:
@@ -67,7 +71,9 @@ class ActivityFilterSet(BootstrapFilterSet):
 class LeadFilterSet(BootstrapFilterSet):
     status = django_filters.ChoiceFilter(choices=LeadStatus.choices, label=_("状态"))
     min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte", label=_("得分≥"))
-    q = django_filters.CharFilter(field_name="announcement__company_name", lookup_expr="icontains", label=_("公司"))
+    q = django_filters.CharFilter(
+        field_name="announcement__company_name", lookup_expr="icontains", label=_("公司")
+    )
 
     class Meta:
         model = Lead

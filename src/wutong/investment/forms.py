@@ -94,15 +94,26 @@ class TargetForm(StyledModelForm):
     class Meta:
         model = Target
         fields = [
-            "name", "uscc", "hq_city", "industry", "segment", "size_class", "is_listed", "stock_code", "channel",
-            "source_detail", "owner", "lists", "notes",
-        ]  # fmt: skip
+            "name",
+            "uscc",
+            "hq_city",
+            "industry",
+            "segment",
+            "size_class",
+            "is_listed",
+            "stock_code",
+            "channel",
+            "source_detail",
+            "owner",
+            "lists",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _staff()
-        self.fields["lists"].queryset = TargetList.objects.all()
+        self.fields["owner"].queryset = _staff()  # type: ignore[attr-defined]
+        self.fields["lists"].queryset = TargetList.objects.all()  # type: ignore[attr-defined]
         if self.instance.pk and self.instance.industry_id:
             self.initial["industry"] = self.instance.industry_id
 
@@ -118,7 +129,7 @@ class TargetListForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _staff()
+        self.fields["owner"].queryset = _staff()  # type: ignore[attr-defined]
 
 
 class ContactForm(StyledForm):
@@ -139,11 +150,29 @@ class ProjectForm(StyledModelForm):
     class Meta:
         model = Project
         fields = [
-            "name", "target", "channel", "channel_detail", "owner", "industry", "segment", "investment_amount",
-            "registered_capital", "paid_in_capital", "expected_revenue", "expected_tax", "expected_headcount",
-            "space_area", "space_use", "land_area", "uscc", "signed_on", "move_in_on", "landed_on", "operating_on",
+            "name",
+            "target",
+            "channel",
+            "channel_detail",
+            "owner",
+            "industry",
+            "segment",
+            "investment_amount",
+            "registered_capital",
+            "paid_in_capital",
+            "expected_revenue",
+            "expected_tax",
+            "expected_headcount",
+            "space_area",
+            "space_use",
+            "land_area",
+            "uscc",
+            "signed_on",
+            "move_in_on",
+            "landed_on",
+            "operating_on",
             "notes",
-        ]  # fmt: skip
+        ]
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
             **{d: forms.DateInput() for d in ("signed_on", "move_in_on", "landed_on", "operating_on")},
@@ -151,7 +180,7 @@ class ProjectForm(StyledModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _staff()
+        self.fields["owner"].queryset = _staff()  # type: ignore[attr-defined]
         self.fields["channel"].required = False
         self.fields["channel"].help_text = _("留空则沿用招商目标的渠道")
         if self.instance.pk and self.instance.industry_id:
@@ -174,13 +203,23 @@ class LostForm(StyledForm):
 class ActivityForm(StyledModelForm):
     class Meta:
         model = Activity
-        fields = ["kind", "title", "date", "city", "participants", "participant_count", "owner", "targets",
-                  "projects", "notes"]  # fmt: skip
+        fields = [
+            "kind",
+            "title",
+            "date",
+            "city",
+            "participants",
+            "participant_count",
+            "owner",
+            "targets",
+            "projects",
+            "notes",
+        ]
         widgets = {"date": forms.DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _staff()
+        self.fields["owner"].queryset = _staff()  # type: ignore[attr-defined]
         self.fields["targets"].widget.attrs["size"] = 6
         self.fields["projects"].widget.attrs["size"] = 6
 
@@ -195,7 +234,17 @@ class PlanTargetForm(StyledForm):
 class SpaceForm(StyledModelForm):
     class Meta:
         model = Space
-        fields = ["park", "building", "floor", "area", "use", "rent", "available_from", "is_available", "note"]
+        fields = [
+            "park",
+            "building",
+            "floor",
+            "area",
+            "use",
+            "rent",
+            "available_from",
+            "is_available",
+            "note",
+        ]
         widgets = {"available_from": forms.DateInput()}
 
 
@@ -208,7 +257,9 @@ class ChainLinkForm(StyledForm):
     counterpart_target = forms.ModelChoiceField(
         label=_("对方企业(招商目标)"), queryset=Target.objects.all(), required=False
     )
-    segment = forms.ModelChoiceField(label=_("产业链环节"), queryset=ChainSegment.objects.all(), required=False)
+    segment = forms.ModelChoiceField(
+        label=_("产业链环节"), queryset=ChainSegment.objects.all(), required=False
+    )
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def _enterprise(self, name: str) -> Enterprise | None:

@@ -22,9 +22,9 @@ from wutong.enterprises.choices import SizeClass
 from wutong.enterprises.models import Enterprise, money
 from wutong.investment.choices import (
     ActivityKind,
-    Channel,
     ChainLinkKind,
     ChainPosition,
+    Channel,
     LeadStatus,
     LostReason,
     PlanMetric,
@@ -79,7 +79,9 @@ class ChainSegment(TimeStampedModel):
     GB/T 4754 code (a code here matches itself and every code under it); announcements and targets
     also by keywords."""
 
-    chain = models.ForeignKey(Chain, verbose_name=_("产业链"), on_delete=models.CASCADE, related_name="segments")
+    chain = models.ForeignKey(
+        Chain, verbose_name=_("产业链"), on_delete=models.CASCADE, related_name="segments"
+    )
     position = models.CharField(_("环节位置"), max_length=12, choices=ChainPosition.choices)
     name = models.CharField(_("环节名称"), max_length=60)
     industry_codes = models.CharField(
@@ -195,7 +197,9 @@ class Target(SourcedModel):
 class TargetContact(TimeStampedModel):
     """A person at a target the bureau talks to."""
 
-    target = models.ForeignKey(Target, verbose_name=_("招商目标"), on_delete=models.CASCADE, related_name="contacts")
+    target = models.ForeignKey(
+        Target, verbose_name=_("招商目标"), on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField(_("姓名"), max_length=50)
     role = models.CharField(_("职务"), max_length=50, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
@@ -257,11 +261,18 @@ class Lead(TimeStampedModel):
     )
     score = models.PositiveSmallIntegerField(_("得分"), default=0, db_index=True)
     reasons = models.JSONField(_("得分理由"), default=list, blank=True)
-    segments = models.ManyToManyField(ChainSegment, verbose_name=_("匹配环节"), blank=True, related_name="leads")
+    segments = models.ManyToManyField(
+        ChainSegment, verbose_name=_("匹配环节"), blank=True, related_name="leads"
+    )
     spaces = models.JSONField(_("匹配空间"), default=list, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
     target = models.ForeignKey(
-        Target, verbose_name=_("招商目标"), on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+        Target,
+        verbose_name=_("招商目标"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
     )
 
     objects = InvestmentQuerySet.as_manager()
@@ -288,7 +299,12 @@ class Project(TimeStampedModel):
 
     name = models.CharField(_("项目名称"), max_length=200)
     target = models.ForeignKey(
-        Target, verbose_name=_("招商目标"), on_delete=models.PROTECT, null=True, blank=True, related_name="projects"
+        Target,
+        verbose_name=_("招商目标"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
     )
     channel = models.CharField(_("来源渠道"), max_length=24, choices=Channel.choices, db_index=True)
     channel_detail = models.CharField(_("渠道说明"), max_length=200, blank=True)
@@ -304,7 +320,9 @@ class Project(TimeStampedModel):
         blank=True,
         related_name="projects",
     )
-    stage = models.CharField(_("阶段"), max_length=12, choices=Stage.choices, default=Stage.LEAD, db_index=True)
+    stage = models.CharField(
+        _("阶段"), max_length=12, choices=Stage.choices, default=Stage.LEAD, db_index=True
+    )
     stage_since = models.DateTimeField(_("进入当前阶段时间"), null=True, blank=True)
     lost_reason = models.CharField(_("流失原因"), max_length=20, choices=LostReason.choices, blank=True)
     lost_note = models.CharField(_("流失说明"), max_length=300, blank=True)
@@ -315,7 +333,9 @@ class Project(TimeStampedModel):
     expected_revenue = money(_("预计年营业收入(元)"))
     expected_tax = money(_("预计年纳税(元)"))
     expected_headcount = models.PositiveIntegerField(_("预计用工人数"), null=True, blank=True)
-    space_area = models.DecimalField(_("空间需求面积(㎡)"), max_digits=10, decimal_places=1, null=True, blank=True)
+    space_area = models.DecimalField(
+        _("空间需求面积(㎡)"), max_digits=10, decimal_places=1, null=True, blank=True
+    )
     space_use = models.CharField(_("空间用途"), max_length=10, choices=SpaceUse.choices, blank=True)
     land_area = models.DecimalField(_("用地需求(㎡)"), max_digits=12, decimal_places=1, null=True, blank=True)
     uscc = models.CharField(
@@ -334,7 +354,12 @@ class Project(TimeStampedModel):
         related_name="investment_projects",
     )
     lead = models.ForeignKey(
-        Lead, verbose_name=_("来源线索"), on_delete=models.SET_NULL, null=True, blank=True, related_name="projects"
+        Lead,
+        verbose_name=_("来源线索"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
     )
     notes = models.TextField(_("备注"), blank=True)
 
@@ -350,7 +375,8 @@ class Project(TimeStampedModel):
                 name="investment_project_lost_has_reason",
             ),
             models.CheckConstraint(
-                condition=~models.Q(stage__in=[Stage.LANDED, Stage.OPERATING]) | models.Q(enterprise__isnull=False),
+                condition=~models.Q(stage__in=[Stage.LANDED, Stage.OPERATING])
+                | models.Q(enterprise__isnull=False),
                 name="investment_project_landed_has_enterprise",
             ),
         ]
@@ -406,8 +432,12 @@ class Activity(TimeStampedModel):
     owner = models.ForeignKey(
         USER, verbose_name=_("负责人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    targets = models.ManyToManyField(Target, verbose_name=_("对接目标"), blank=True, related_name="activities")
-    projects = models.ManyToManyField(Project, verbose_name=_("相关项目"), blank=True, related_name="activities")
+    targets = models.ManyToManyField(
+        Target, verbose_name=_("对接目标"), blank=True, related_name="activities"
+    )
+    projects = models.ManyToManyField(
+        Project, verbose_name=_("相关项目"), blank=True, related_name="activities"
+    )
     notes = models.TextField(_("纪要"), blank=True)
 
     objects = InvestmentQuerySet.as_manager()
@@ -471,7 +501,12 @@ class ChainLink(TimeStampedModel):
         related_name="chain_links",
     )
     segment = models.ForeignKey(
-        ChainSegment, verbose_name=_("产业链环节"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ChainSegment,
+        verbose_name=_("产业链环节"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     note = models.CharField(_("说明"), max_length=200, blank=True)
 

@@ -13,13 +13,12 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from wutong.enterprises.choices import EnterpriseStatus, QualificationKind
 from wutong.enterprises.models import AnnualReport, Enterprise, Lease, QualificationHolding
 from wutong.enterprises.queries import code_prefix_filter
 from wutong.investment import rules
-from wutong.investment.choices import PIPELINE, ActivityKind, Channel, ChainPosition, PlanMetric, Stage
+from wutong.investment.choices import PIPELINE, ActivityKind, ChainPosition, Channel, PlanMetric, Stage
 from wutong.investment.models import (
     Activity,
     Chain,
@@ -82,9 +81,7 @@ def funnel(qs: QuerySet[Project]) -> list[dict[str, Any]]:
 
 
 def lost_by_stage(qs: QuerySet[Project]) -> dict[str, int]:
-    return dict(
-        qs.filter(stage=Stage.LOST).values_list("lost_from_stage").annotate(n=Count("pk")).order_by()
-    )
+    return dict(qs.filter(stage=Stage.LOST).values_list("lost_from_stage").annotate(n=Count("pk")).order_by())
 
 
 def valid_gaoxin_ids(enterprise_ids: list[int], on: dt.date) -> set[int]:
@@ -116,7 +113,9 @@ def channel_attribution(qs: QuerySet[Project], *, on: dt.date | None = None) -> 
         .order_by()
     }
     landed = list(
-        annotated.filter(furthest__gte=LANDED_INDEX, enterprise__isnull=False).values_list("channel", "enterprise_id")
+        annotated.filter(furthest__gte=LANDED_INDEX, enterprise__isnull=False).values_list(  # type: ignore[misc]
+            "channel", "enterprise_id"
+        )
     )
     gaoxin = valid_gaoxin_ids([e for _c, e in landed], on)
     gaoxin_by_channel: dict[str, int] = defaultdict(int)
@@ -203,7 +202,9 @@ def plan_actuals(year: int) -> dict[str, int]:
         PlanMetric.DOOR_VISITS: kinds.get(ActivityKind.VISIT, 0),
         PlanMetric.KEY_ENTERPRISES: Target.objects.filter(activities__date__year=year).distinct().count(),
         PlanMetric.SIGNED_PROJECTS: Project.objects.filter(signed_on__year=year).count(),
-        PlanMetric.LANDED_PROJECTS: Project.objects.filter(landed_on__year=year, enterprise__isnull=False).count(),
+        PlanMetric.LANDED_PROJECTS: Project.objects.filter(
+            landed_on__year=year, enterprise__isnull=False
+        ).count(),
     }
 
 
@@ -281,7 +282,7 @@ def chain_map(chains: QuerySet[Chain] | None = None) -> list[dict[str, Any]]:
     out = []
     for chain in chains.prefetch_related("segments"):
         segments = []
-        for segment in chain.segments.all():
+        for segment in chain.segments.all():  # type: ignore[misc]
             local = segment_enterprises(segment).count()
             targets = segment_targets(segment).count()
             status = "gap" if local == 0 else "thin" if local < THIN_BELOW else "ok"
@@ -339,7 +340,9 @@ def promise_vs_actual(project: Project) -> dict[str, Any]:
     enterprise = project.enterprise
     assert enterprise is not None
     promised = {
-        "paid_in_capital": project.paid_in_capital if project.paid_in_capital is not None else project.registered_capital,
+        "paid_in_capital": project.paid_in_capital
+        if project.paid_in_capital is not None
+        else project.registered_capital,
         "investment_amount": project.investment_amount,
         "revenue": project.expected_revenue,
         "tax": project.expected_tax,
@@ -347,7 +350,9 @@ def promise_vs_actual(project: Project) -> dict[str, Any]:
     }
     revenue = None
     if report is not None:
-        revenue = report.operating_revenue if report.operating_revenue is not None else report.main_business_revenue
+        revenue = (
+            report.operating_revenue if report.operating_revenue is not None else report.main_business_revenue
+        )
     actual = {
         "paid_in_capital": enterprise.registered_capital,
         "investment_amount": None,  # the registry does not hold it
@@ -364,7 +369,11 @@ def promise_vs_actual(project: Project) -> dict[str, Any]:
     rows = rules.compare_promises(
         promised, actual, move_in_promised=project.move_in_on, move_in_actual=first_lease
     )
-    return {"year": report.year if report else None, "rows": rows, "flagged": sum(1 for r in rows if r.flagged)}
+    return {
+        "year": report.year if report else None,
+        "rows": rows,
+        "flagged": sum(1 for r in rows if r.flagged),
+    }
 
 
 def promise_overview(qs: QuerySet[Project]) -> list[dict[str, Any]]:
@@ -394,6 +403,3 @@ def dashboard_numbers(year: int) -> dict[str, Any]:
 
 def money_wan(value: Decimal | None) -> Decimal | None:
     return None if value is None else (value / 10_000).quantize(Decimal("0.01"))
-
-
-

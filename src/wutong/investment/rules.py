@@ -63,11 +63,14 @@ def decide_transition(current: str, to: str, *, lost_from: str = "") -> Decision
     if to not in PIPELINE:
         return Decision(False, _("未知阶段"))
     if stage_index(to) < stage_index(current):
-        return Decision(False, _("阶段不能回退（从“%(a)s”到“%(b)s”）") % {"a": label[current], "b": label[to]})
+        return Decision(
+            False, _("阶段不能回退（从“%(a)s”到“%(b)s”）") % {"a": label[current], "b": label[to]}
+        )
     if stage_index(to) > stage_index(current) + 1:
         return Decision(
             False,
-            _("不能跳过阶段：“%(a)s”之后是“%(n)s”") % {"a": label[current], "n": label[next_stage(current) or to]},
+            _("不能跳过阶段：“%(a)s”之后是“%(n)s”")
+            % {"a": label[current], "n": label[next_stage(current) or to]},
         )
     return Decision(True)
 
@@ -189,7 +192,9 @@ def code_matches(code: str | None, prefixes: Iterable[str]) -> str:
     return next((p for p in prefixes if p and code.startswith(p)), "")
 
 
-def match_segments(industry_code: str | None, text: str, segments: Sequence[SegmentFacts]) -> list[SegmentMatch]:
+def match_segments(
+    industry_code: str | None, text: str, segments: Sequence[SegmentFacts]
+) -> list[SegmentMatch]:
     """The chain segments an announcement (or target) falls in, by industry code or keyword."""
     found: list[SegmentMatch] = []
     for segment in segments:
@@ -223,7 +228,11 @@ AREA_TOLERANCE = Decimal("0.30")
 
 
 def match_spaces(
-    need_area: Decimal | None, need_use: str, spaces: Iterable[SpaceFacts], *, tolerance: Decimal = AREA_TOLERANCE
+    need_area: Decimal | None,
+    need_use: str,
+    spaces: Iterable[SpaceFacts],
+    *,
+    tolerance: Decimal = AREA_TOLERANCE,
 ) -> list[SpaceMatch]:
     """Spaces whose area is within ±``tolerance`` of the need and whose use matches (any use when the
     need names none), closest area first, then cheaper rent."""
@@ -243,9 +252,11 @@ def match_spaces(
             "d": _fmt(deviation * 100),
         }
         matches.append(
-            (deviation, space.rent if space.rent is not None else Decimal("1e9"), SpaceMatch(
-                space.id, space.label, space.area, deviation, reason
-            ))
+            (
+                deviation,
+                space.rent if space.rent is not None else Decimal("1e9"),
+                SpaceMatch(space.id, space.label, space.area, deviation, reason),
+            )
         )
     matches.sort(key=lambda item: (item[0], item[1], item[2].space_id))
     return [m for _d, _r, m in matches]
@@ -298,13 +309,26 @@ def score_lead(
     reasons: list[Reason] = []
     by_code = [s for s in segments if s.by_code]
     if by_code:
-        reasons.append(Reason(35, _("行业代码 %(c)s 属于产业链环节“%(s)s”") % {"c": by_code[0].by_code, "s": by_code[0].label}))
+        reasons.append(
+            Reason(
+                35,
+                _("行业代码 %(c)s 属于产业链环节“%(s)s”") % {"c": by_code[0].by_code, "s": by_code[0].label},
+            )
+        )
     elif segments:
-        reasons.append(Reason(25, _("关键词“%(k)s”命中产业链环节“%(s)s”") % {"k": segments[0].by_keyword, "s": segments[0].label}))
+        reasons.append(
+            Reason(
+                25,
+                _("关键词“%(k)s”命中产业链环节“%(s)s”")
+                % {"k": segments[0].by_keyword, "s": segments[0].label},
+            )
+        )
     else:
         reasons.append(Reason(0, _("未匹配到辖区产业链环节")))
     if spaces:
-        reasons.append(Reason(20, _("有可用空间：%(s)s（%(r)s）") % {"s": spaces[0].label, "r": spaces[0].reason}))
+        reasons.append(
+            Reason(20, _("有可用空间：%(s)s（%(r)s）") % {"s": spaces[0].label, "r": spaces[0].reason})
+        )
     else:
         reasons.append(Reason(0, _("没有面积与用途相符的可用空间")))
     if amount is None:
@@ -315,7 +339,9 @@ def score_lead(
         reasons.append(Reason(points, _("拟投资 %(y)s 亿元") % {"y": _fmt(yi)}))
     place = (location or "").strip()
     if not place or "待定" in place or any(p in place for p in local_places):
-        reasons.append(Reason(15, _("建设地点未定或在本市（%(p)s），可争取落户") % {"p": place or _("未披露")}))
+        reasons.append(
+            Reason(15, _("建设地点未定或在本市（%(p)s），可争取落户") % {"p": place or _("未披露")})
+        )
     else:
         reasons.append(Reason(0, _("建设地点已定在%(p)s") % {"p": place}))
     if announced_on is not None and (today - announced_on).days <= 180:
@@ -378,26 +404,35 @@ def compare_promises(
         gap = p_val - a_val
         flagged = p_val > 0 and a_val < threshold * p_val
         if flagged:
-            explanation = _("实际 %(a)s%(u)s，仅为承诺 %(p)s%(u)s 的 %(r)s%%，低于 %(t)s%%，差 %(g)s%(u)s") % {
-                "a": _fmt(a_val), "p": _fmt(p_val), "u": unit, "r": _fmt((ratio or 0) * 100),
-                "t": _fmt(threshold * 100), "g": _fmt(gap),
-            }  # fmt: skip
+            explanation = _(
+                "实际 %(a)s%(u)s，仅为承诺 %(p)s%(u)s 的 %(r)s%%，低于 %(t)s%%，差 %(g)s%(u)s"
+            ) % {
+                "a": _fmt(a_val),
+                "p": _fmt(p_val),
+                "u": unit,
+                "r": _fmt((ratio or Decimal(0)) * 100),
+                "t": _fmt(threshold * 100),
+                "g": _fmt(gap),
+            }
         else:
             explanation = _("实际 %(a)s%(u)s，达到承诺 %(p)s%(u)s 的 %(r)s%%") % {
-                "a": _fmt(a_val), "p": _fmt(p_val), "u": unit, "r": _fmt((ratio or 0) * 100),
-            }  # fmt: skip
+                "a": _fmt(a_val),
+                "p": _fmt(p_val),
+                "u": unit,
+                "r": _fmt((ratio or Decimal(0)) * 100),
+            }
         rows.append(Deviation(metric, label, unit, p_val, a_val, ratio, gap, flagged, explanation))
     if move_in_promised is not None:
         if move_in_actual is None:
             rows.append(
-                Deviation("move_in", _("入驻日期"), "天", None, None, None, None, False, _("暂无实际入驻日期"))
+                Deviation(
+                    "move_in", _("入驻日期"), "天", None, None, None, None, False, _("暂无实际入驻日期")
+                )
             )
         else:
             late = (move_in_actual - move_in_promised).days
             flagged = late > 0
-            text = (
-                _("晚于承诺 %(d)d 天入驻") % {"d": late} if flagged else _("按承诺日期入驻")
-            )
+            text = _("晚于承诺 %(d)d 天入驻") % {"d": late} if flagged else _("按承诺日期入驻")
             rows.append(
                 Deviation("move_in", _("入驻日期"), "天", None, None, None, Decimal(late), flagged, text)
             )

@@ -45,15 +45,43 @@ from wutong.investment.models import (
 from wutong.investment.permissions import require_manage
 
 TARGET_FIELDS = (
-    "name", "uscc", "hq_city", "industry", "segment", "size_class", "is_listed", "stock_code", "channel",
-    "source_detail", "owner", "notes",
-)  # fmt: skip
-PROJECT_FIELDS = (
-    "name", "target", "channel", "channel_detail", "owner", "industry", "segment", "investment_amount",
-    "registered_capital", "paid_in_capital", "expected_revenue", "expected_tax", "expected_headcount",
-    "space_area", "space_use", "land_area", "uscc", "signed_on", "move_in_on", "landed_on", "operating_on",
+    "name",
+    "uscc",
+    "hq_city",
+    "industry",
+    "segment",
+    "size_class",
+    "is_listed",
+    "stock_code",
+    "channel",
+    "source_detail",
+    "owner",
     "notes",
-)  # fmt: skip
+)
+PROJECT_FIELDS = (
+    "name",
+    "target",
+    "channel",
+    "channel_detail",
+    "owner",
+    "industry",
+    "segment",
+    "investment_amount",
+    "registered_capital",
+    "paid_in_capital",
+    "expected_revenue",
+    "expected_tax",
+    "expected_headcount",
+    "space_area",
+    "space_use",
+    "land_area",
+    "uscc",
+    "signed_on",
+    "move_in_on",
+    "landed_on",
+    "operating_on",
+    "notes",
+)
 STATE_FIELDS = ("stage", "lost_reason", "lost_note", "lost_from_stage", "enterprise")
 ACTIVITY_FIELDS = ("kind", "title", "date", "city", "participants", "participant_count", "owner", "notes")
 SPACE_FIELDS = ("park", "building", "floor", "area", "use", "rent", "available_from", "is_available", "note")
@@ -120,7 +148,9 @@ def create_target(
     return target
 
 
-def update_target(target: Target, *, actor: Any, lists: Iterable[TargetList] | None = None, **fields: Any) -> Target:
+def update_target(
+    target: Target, *, actor: Any, lists: Iterable[TargetList] | None = None, **fields: Any
+) -> Target:
     require_manage(actor)
     _check_fields(TARGET_FIELDS, fields)
     merged = {**audit.snapshot(target, TARGET_FIELDS), **fields}
@@ -160,7 +190,9 @@ def add_target_contact(target: Target, *, actor: Any, **fields: Any) -> TargetCo
     return contact
 
 
-def create_target_list(*, actor: Any, name: str, owner: Any = None, year: int | None = None, description: str = "") -> TargetList:
+def create_target_list(
+    *, actor: Any, name: str, owner: Any = None, year: int | None = None, description: str = ""
+) -> TargetList:
     """A named list of targets with an owner (市外招商目标清单 …)."""
     require_manage(actor)
     if not name.strip():
@@ -168,7 +200,9 @@ def create_target_list(*, actor: Any, name: str, owner: Any = None, year: int | 
     if TargetList.objects.filter(name=name.strip()).exists():
         raise DomainError(_("已有同名清单"), field="name")
     with transaction.atomic():
-        target_list = TargetList.objects.create(name=name.strip(), owner=owner, year=year, description=description)
+        target_list = TargetList.objects.create(
+            name=name.strip(), owner=owner, year=year, description=description
+        )
         audit.record(
             "investment.targetlist.created",
             actor=actor,
@@ -192,7 +226,9 @@ def add_targets_to_list(target_list: TargetList, targets: Iterable[Target], *, a
 # --- Projects -----------------------------------------------------------------------------------
 
 
-def _stage_change(project: Project, from_stage: str, to_stage: str, *, actor: Any, at: dt.datetime, note: str = "") -> None:
+def _stage_change(
+    project: Project, from_stage: str, to_stage: str, *, actor: Any, at: dt.datetime, note: str = ""
+) -> None:
     ProjectStageChange.objects.create(
         project=project,
         from_stage=from_stage,
@@ -213,7 +249,13 @@ def _clean_project(fields: dict[str, Any]) -> None:
         if not verdict.valid:
             raise DomainError("；".join(verdict.errors), field="uscc")
         fields["uscc"] = verdict.code
-    for name in ("investment_amount", "registered_capital", "paid_in_capital", "expected_revenue", "expected_tax"):
+    for name in (
+        "investment_amount",
+        "registered_capital",
+        "paid_in_capital",
+        "expected_revenue",
+        "expected_tax",
+    ):
         value = fields.get(name)
         if value is not None and value < 0:
             raise DomainError(_("金额不能为负数"), field=name)
@@ -267,9 +309,13 @@ def update_project(project: Project, *, actor: Any, **fields: Any) -> Project:
 
 def gate_for(project: Project, to_stage: str) -> rules.GateResult:
     """The stage gate of ``project`` for ``to_stage`` (with the registry's verdict on its USCC)."""
-    facts = {name: getattr(project, f"{name}_id" if name in ("owner", "target", "industry") else name) for name in (
-        *PROJECT_FIELDS, "lost_reason",
-    )}  # fmt: skip
+    facts = {
+        name: getattr(project, f"{name}_id" if name in ("owner", "target", "industry") else name)
+        for name in (
+            *PROJECT_FIELDS,
+            "lost_reason",
+        )
+    }
     verdict = validate_uscc(project.uscc).valid if project.uscc else None
     return rules.check_gate(facts, to_stage, uscc_valid=verdict)
 
@@ -282,7 +328,7 @@ def _land(project: Project, *, actor: Any) -> tuple[Enterprise, bool]:
         return enterprise, False
     from wutong.enterprises.services import create_enterprise
 
-    name = project.target.name if project.target_id else project.name
+    name = project.target.name if project.target is not None else project.name
     fields: dict[str, Any] = {"uscc": code, "name": name}
     if project.industry_id:
         fields["industry_id"] = project.industry_id
@@ -322,8 +368,8 @@ def advance_project(
             enterprise, created = _land(project, actor=actor)
             project.enterprise = enterprise
             data.update(enterprise=enterprise.pk, enterprise_created=created)
-            if project.target_id and not project.target.uscc:
-                Target.objects.filter(pk=project.target_id).update(uscc=enterprise.uscc)
+            if project.target is not None and not project.target.uscc:
+                Target.objects.filter(pk=project.target.pk).update(uscc=enterprise.uscc)
         if from_stage == Stage.LOST:
             project.lost_reason, project.lost_note, project.lost_from_stage = "", "", ""
             data["reopened"] = True
@@ -462,7 +508,9 @@ def add_chain_segment(chain: Chain, *, actor: Any, **fields: Any) -> ChainSegmen
             "investment.chainsegment.created",
             actor=actor,
             target=segment,
-            changes=audit.diff({}, audit.snapshot(segment, ["chain", "position", "name", "industry_codes", "keywords"])),
+            changes=audit.diff(
+                {}, audit.snapshot(segment, ["chain", "position", "name", "industry_codes", "keywords"])
+            ),
         )
     return segment
 
@@ -573,7 +621,9 @@ def score_announcements(announcement_ids: Iterable[int], *, today: dt.date | Non
             defaults={
                 "score": scored.score,
                 "reasons": scored.as_json(),
-                "spaces": [{"id": m.space_id, "label": m.label, "reason": m.reason} for m in space_matches[:5]],
+                "spaces": [
+                    {"id": m.space_id, "label": m.label, "reason": m.reason} for m in space_matches[:5]
+                ],
             },
         )
         lead.segments.set([m.segment_id for m in seg_matches])
@@ -647,4 +697,3 @@ def dismiss_lead(lead: Lead, *, actor: Any, note: str = "") -> Lead:
         lead.save(update_fields=["status", "updated_at"])
         audit.record("investment.lead.dismissed", actor=actor, target=lead, data={"note": note})
     return lead
-

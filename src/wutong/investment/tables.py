@@ -70,4 +70,14 @@ class LeadTable(tables.Table):
 class SpaceTable(tables.Table):
     class Meta:
         model = Space
-        fields = ("park", "building", "floor", "area", "use", "rent", "available_from", "is_available", "note")
+        fields = (
+            "park",
+            "building",
+            "floor",
+            "area",
+            "use",
+            "rent",
+            "available_from",
+            "is_available",
+            "note",
+        )

@@ -26,7 +26,7 @@ from wutong.core.exceptions import DomainError
 from wutong.core.models import ImportBatch
 from wutong.core.views import ObjectListView
 from wutong.enterprises.models import Enterprise
-from wutong.enterprises.views_import import UploadForm, check_upload
+from wutong.enterprises.views_import import UploadForm
 from wutong.investment import forms as f
 from wutong.investment import queries, services
 from wutong.investment.access import (
@@ -82,7 +82,9 @@ class _List(ObjectListView):
     create_url: str = ""
 
     def get_extra_context(self, request: HttpRequest) -> dict[str, Any]:
-        return {"create_url": reverse(self.create_url) if self.create_url and can_manage(request.user) else ""}
+        return {
+            "create_url": reverse(self.create_url) if self.create_url and can_manage(request.user) else ""
+        }
 
 
 class ProjectListView(_List):
@@ -148,9 +150,19 @@ class SpaceListView(_List):
 
 
 TARGET_FORM_FIELDS = (
-    "name", "uscc", "hq_city", "industry", "segment", "size_class", "is_listed", "stock_code", "channel",
-    "source_detail", "owner", "notes",
-)  # fmt: skip
+    "name",
+    "uscc",
+    "hq_city",
+    "industry",
+    "segment",
+    "size_class",
+    "is_listed",
+    "stock_code",
+    "channel",
+    "source_detail",
+    "owner",
+    "notes",
+)
 
 
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -198,7 +210,11 @@ def target_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             return redirect("investment:target_detail", pk=target.pk)
     title = _("编辑招商目标") if target else _("新建招商目标")
-    return render(request, "investment/form.html", {"title": title, "form": form, "back": reverse("investment:target_list")})
+    return render(
+        request,
+        "investment/form.html",
+        {"title": title, "form": form, "back": reverse("investment:target_list")},
+    )
 
 
 def targetlist_index(request: HttpRequest) -> HttpResponse:
@@ -213,7 +229,9 @@ def targetlist_index(request: HttpRequest) -> HttpResponse:
                 _apply_error(form, exc)
             else:
                 return redirect("investment:targetlist_index")
-    lists = TargetList.objects.visible_to(request.user).select_related("owner").annotate(size=Count("targets"))
+    lists = (
+        TargetList.objects.visible_to(request.user).select_related("owner").annotate(size=Count("targets"))
+    )
     return render(
         request,
         "investment/targetlist_index.html",
@@ -246,7 +264,11 @@ def project_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             return redirect("investment:project_detail", pk=project.pk)
     title = _("编辑招商项目") if project else _("新建招商项目")
-    return render(request, "investment/form.html", {"title": title, "form": form, "back": reverse("investment:project_list")})
+    return render(
+        request,
+        "investment/form.html",
+        {"title": title, "form": form, "back": reverse("investment:project_list")},
+    )
 
 
 def _stage_rows(project: Project) -> list[dict[str, Any]]:
@@ -255,15 +277,22 @@ def _stage_rows(project: Project) -> list[dict[str, Any]]:
     rows = []
     for i, change in enumerate(changes):
         end = changes[i + 1].changed_at if i + 1 < len(changes) else now
-        rows.append({"change": change, "days": round((end - change.changed_at).total_seconds() / 86400, 1),
-                     "current": i + 1 == len(changes)})  # fmt: skip
+        rows.append(
+            {
+                "change": change,
+                "days": round((end - change.changed_at).total_seconds() / 86400, 1),
+                "current": i + 1 == len(changes),
+            }
+        )
     return rows
 
 
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = access_project(request.user, pk)
     manage = can_manage(request.user)
-    advance_form = f.AdvanceForm(request.POST or None) if request.POST.get("action") == "advance" else f.AdvanceForm()
+    advance_form = (
+        f.AdvanceForm(request.POST or None) if request.POST.get("action") == "advance" else f.AdvanceForm()
+    )
     lost_form = f.LostForm(request.POST or None) if request.POST.get("action") == "lost" else f.LostForm()
     if request.method == "POST":
         require_manage(request.user)
@@ -271,15 +300,19 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "advance" and advance_form.is_valid():
                 services.advance_project(
-                    project, to_stage=advance_form.cleaned_data["to_stage"], actor=request.user,
+                    project,
+                    to_stage=advance_form.cleaned_data["to_stage"],
+                    actor=request.user,
                     note=advance_form.cleaned_data["note"],
-                )  # fmt: skip
+                )
                 return redirect("investment:project_detail", pk=project.pk)
             if action == "lost" and lost_form.is_valid():
                 services.mark_project_lost(
-                    project, reason=lost_form.cleaned_data["reason"], note=lost_form.cleaned_data["note"],
+                    project,
+                    reason=lost_form.cleaned_data["reason"],
+                    note=lost_form.cleaned_data["note"],
                     actor=request.user,
-                )  # fmt: skip
+                )
                 return redirect("investment:project_detail", pk=project.pk)
             if action == "reopen":
                 services.reopen_project(project, actor=request.user)
@@ -292,7 +325,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upcoming = upcoming or next_stage(project.stage)
     gate = services.gate_for(project, upcoming) if upcoming else None
     labels = dict(Stage.choices)
-    reached = queries.with_furthest_stage(Project.objects.filter(pk=project.pk)).values_list("furthest", flat=True)[0]
+    reached = queries.with_furthest_stage(Project.objects.filter(pk=project.pk)).values_list(  # type: ignore[misc]
+        "furthest", flat=True
+    )[0]
     return render(
         request,
         "investment/project_detail.html",
@@ -328,13 +363,20 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         data = _data(form, services.ACTIVITY_FIELDS)
         try:
             services.record_activity(
-                actor=request.user, targets=form.cleaned_data["targets"], projects=form.cleaned_data["projects"], **data
+                actor=request.user,
+                targets=form.cleaned_data["targets"],
+                projects=form.cleaned_data["projects"],
+                **data,
             )
         except DomainError as exc:
             _apply_error(form, exc)
         else:
             return redirect("investment:activity_list")
-    return render(request, "investment/form.html", {"title": _("登记招商活动"), "form": form, "back": reverse("investment:activity_list")})
+    return render(
+        request,
+        "investment/form.html",
+        {"title": _("登记招商活动"), "form": form, "back": reverse("investment:activity_list")},
+    )
 
 
 def plan(request: HttpRequest) -> HttpResponse:
@@ -356,9 +398,14 @@ def plan(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "investment/plan.html",
-        {"title": _("年度招商计划"), "year": year, "rows": queries.plan_progress(year), "form": form,
-         "can_manage": can_manage(request.user)},
-    )  # fmt: skip
+        {
+            "title": _("年度招商计划"),
+            "year": year,
+            "rows": queries.plan_progress(year),
+            "form": form,
+            "can_manage": can_manage(request.user),
+        },
+    )
 
 
 # --- Funnel and attribution ---------------------------------------------------------------------
@@ -414,9 +461,15 @@ def chain_map(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "investment/chain_map.html",
-        {"title": _("产业链图谱"), "rows": rows, "tree": queries.chain_tree(rows), "links": links, "form": form,
-         "can_manage": can_manage(request.user)},
-    )  # fmt: skip
+        {
+            "title": _("产业链图谱"),
+            "rows": rows,
+            "tree": queries.chain_tree(rows),
+            "links": links,
+            "form": form,
+            "can_manage": can_manage(request.user),
+        },
+    )
 
 
 def chain_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -437,7 +490,11 @@ def space_create(request: HttpRequest) -> HttpResponse:
             _apply_error(form, exc)
         else:
             return redirect("investment:space_list")
-    return render(request, "investment/form.html", {"title": _("登记招商空间"), "form": form, "back": reverse("investment:space_list")})
+    return render(
+        request,
+        "investment/form.html",
+        {"title": _("登记招商空间"), "form": form, "back": reverse("investment:space_list")},
+    )
 
 
 # --- Leads --------------------------------------------------------------------------------------
@@ -458,9 +515,14 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "investment/lead_detail.html",
-        {"title": str(lead.announcement), "lead": lead, "segments": lead.segments.select_related("chain"),
-         "projects": lead.projects.all(), "can_manage": can_manage(request.user)},
-    )  # fmt: skip
+        {
+            "title": str(lead.announcement),
+            "lead": lead,
+            "segments": lead.segments.select_related("chain"),
+            "projects": lead.projects.all(),
+            "can_manage": can_manage(request.user),
+        },
+    )
 
 
 # --- Imports (the registry's flow, with this app's kinds) ---------------------------------------
@@ -469,7 +531,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
 class InvestmentUploadForm(UploadForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, imports.get_kind(k).label) for k in IMPORT_KINDS]
+        self.fields["kind"].choices = [(k, imports.get_kind(k).label) for k in IMPORT_KINDS]  # type: ignore[attr-defined]
 
 
 def _require_import(request: HttpRequest) -> None:
@@ -483,9 +545,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             batch = imports.start_import(
-                form.cleaned_data["kind"], form.cleaned_data["file"], actor=request.user,
+                form.cleaned_data["kind"],
+                form.cleaned_data["file"],
+                actor=request.user,
                 as_of=form.cleaned_data["as_of"],
-            )  # fmt: skip
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -541,7 +605,9 @@ def importbatch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     if not batch.errors or not batch.file:
         raise Http404(_("没有被拒绝的行"))
-    content = imports.rejected_rows_xlsx(batch.file.path, batch.errors, (batch.options or {}).get("header_row", 1))
+    content = imports.rejected_rows_xlsx(
+        batch.file.path, batch.errors, (batch.options or {}).get("header_row", 1)
+    )
     response = HttpResponse(content, content_type=XLSX)
     name = f"{Path(batch.file_name).stem}-被拒绝的行.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(name)}"
@@ -554,7 +620,9 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     label = imports.get_kind(kind).label
     response = HttpResponse(imports.template_xlsx(kind), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(f'{label}导入模板.xlsx')}"
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{escape_uri_path(f'{label}导入模板.xlsx')}"
+    )
     return response
 
 
@@ -566,7 +634,9 @@ def enterprise_tab_context(request: HttpRequest, enterprise: Enterprise) -> dict
         Project.objects.visible_to(request.user)
         .filter(enterprise=enterprise)
         .select_related("target", "owner")
-        .prefetch_related(Prefetch("stage_changes", queryset=ProjectStageChange.objects.order_by("changed_at")))
+        .prefetch_related(
+            Prefetch("stage_changes", queryset=ProjectStageChange.objects.order_by("changed_at"))
+        )
     )
     return {
         "projects": projects,
@@ -582,11 +652,28 @@ def dashboard_cards(user: Any) -> list[dict[str, Any]]:
     outbound = numbers["outbound"]
     stages = "&".join(f"stage={s}" for s in (Stage.LEAD, Stage.CONTACT, Stage.NEGOTIATION, Stage.SIGNED))
     return [
-        {"label": _("在谈招商项目"), "value": numbers["pipeline"], "unit": _("个"),
-         "url": reverse("investment:project_list") + "?" + stages, "icon": "briefcase", "note": ""},
-        {"label": _("本年落地项目"), "value": numbers["landed"], "unit": _("个"),
-         "url": reverse("investment:project_list") + f"?landed_year={year}", "icon": "flag", "note": ""},
-        {"label": _("市外招商活动"), "value": outbound["actual"], "unit": _("场"),
-         "url": reverse("investment:plan"), "icon": "airplane",
-         "note": _("计划 %(n)s 场") % {"n": outbound["target"]} if outbound["target"] is not None else ""},
-    ]  # fmt: skip
+        {
+            "label": _("在谈招商项目"),
+            "value": numbers["pipeline"],
+            "unit": _("个"),
+            "url": reverse("investment:project_list") + "?" + stages,
+            "icon": "briefcase",
+            "note": "",
+        },
+        {
+            "label": _("本年落地项目"),
+            "value": numbers["landed"],
+            "unit": _("个"),
+            "url": reverse("investment:project_list") + f"?landed_year={year}",
+            "icon": "flag",
+            "note": "",
+        },
+        {
+            "label": _("市外招商活动"),
+            "value": outbound["actual"],
+            "unit": _("场"),
+            "url": reverse("investment:plan"),
+            "icon": "airplane",
+            "note": _("计划 %(n)s 场") % {"n": outbound["target"]} if outbound["target"] is not None else "",
+        },
+    ]
