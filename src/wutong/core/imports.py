@@ -161,7 +161,7 @@ def is_blank(value: Any) -> bool:
 
 
 def parse_text(value: Any, column: Column) -> str:
-    text = clean_text(value)
+    text = value.strip("\ufeff") if value.__class__ is str else clean_text(value)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text) if column.type == USCC else text
     if column.max_length and len(text) > column.max_length:
@@ -687,7 +687,11 @@ def _run(
                 if index >= width:
                     continue
                 raw = cells[index]
-                if raw is None or raw == "" or (isinstance(raw, str) and is_blank(raw)):
+                if raw.__class__ is str:
+                    raw = raw.strip()  # str.strip() also removes full-width spaces (U+3000)
+                    if not raw or raw in _BLANKS:
+                        continue
+                elif raw is None:
                     continue
                 try:
                     values[field_name] = parser(raw)

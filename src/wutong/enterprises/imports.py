@@ -170,6 +170,7 @@ def _t2s_changing_chars() -> frozenset[str] | None:
         return None
 
 
+@lru_cache(maxsize=32_768)  # a chunk asks twice per name (derived columns, duplicate check)
 def normalized_name(name: str) -> str:
     """:func:`identity.normalize_name`, skipping the (slow) t2s conversion when it cannot change the
     name; the steps after it are identity's own (its regexes and affix lists), tested equal."""

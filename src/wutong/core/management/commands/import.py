@@ -4,7 +4,11 @@ Exit code 0 when the file was read and the accepted rows were committed — even
 rejected (they are listed; correct them and import again) — and for ``--dry-run``. Exit code 1
 when the file cannot be read at all (type, encoding, no header row, a missing required column) or
 the commit failed (nothing was written then). ``--json`` prints exactly
-``{"created", "updated", "unchanged", "rejected", "errors": [{"row", "column", "message"}]}``.
+``{"created", "updated", "unchanged", "rejected", "errors": [{"row", "column", "message"}]}``
+(``errors`` lists at most the first 10,000 cell errors; ``rejected`` always counts every row).
+
+Rows with errors never block the commit: the issue asks to commit "all accepted rows or none", so
+rejected rows are excluded and listed, and the accepted rows are written in ONE transaction.
 """
 
 from __future__ import annotations
