@@ -31,7 +31,9 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WUTONG = Path(sys.executable).with_name("wutong")
-LOGIN_LINE = re.compile(r"管理员登录 / administrator login:\s+用户名 (?P<username>\S+)\s+密码 (?P<password>\S+)")
+LOGIN_LINE = re.compile(
+    r"管理员登录 / administrator login:\s+用户名 (?P<username>\S+)\s+密码 (?P<password>\S+)"
+)
 READY_LINE = "梧桐 Wutong 已启动"
 
 
@@ -42,7 +44,9 @@ def free_port() -> int:
 
 
 def wutong_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WUTONG_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("WUTONG_") and k != "DJANGO_SETTINGS_MODULE"
+    }
     return env | {"WUTONG_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
 
 
@@ -75,7 +79,9 @@ class Server:
             self.seen.append(line)
             if match := regex.search(line):
                 return match
-        raise AssertionError(f"wutong serve never printed {regex.pattern!r}; output so far:\n" + "".join(self.seen))
+        raise AssertionError(
+            f"wutong serve never printed {regex.pattern!r}; output so far:\n" + "".join(self.seen)
+        )
 
     def wait_until_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
