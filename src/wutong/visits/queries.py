@@ -335,16 +335,17 @@ def dashboard_numbers(user: Any, today: dt.date | None = None) -> dict[str, Any]
     assignments = LeaderAssignment.objects.filter(until__isnull=True)
     if role_of(user) == Role.DISTRICT_LEADER:
         assignments = assignments.filter(leader_id=user.pk)
-    assigned = assignments.annotate(
-        visited=Exists(
-            Visit.objects.filter(
-                enterprise_id=OuterRef("enterprise_id"),
-                status=S.DONE,
-                visit_date__gte=quarter_start,
-                visit_date__lte=today,
-            )
+    visited_this_quarter = Exists(
+        Visit.objects.filter(
+            enterprise_id=OuterRef("enterprise_id"),
+            status=S.DONE,
+            visit_date__gte=quarter_start,
+            visit_date__lte=today,
         )
-    ).aggregate(total=Count("pk"), visited=Count("pk", filter=Q(visited=True)))
+    )
+    # two COUNTs rather than one aggregate with a filter on an Exists annotation: Django 5.2 drops
+    # that annotation from the wrapping subquery (SQLite then reads "visited" as a string).
+    assigned = {"total": assignments.count(), "visited": assignments.filter(visited_this_quarter).count()}
     return {
         "visits_this_month": visits.count(),
         "overdue_enterprises": overdue,
