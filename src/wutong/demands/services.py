@@ -516,6 +516,8 @@ def _reopen_in_place(demand: Demand) -> None:
     demand.status = S.IN_PROGRESS if demand.lead_department_id else S.ACCEPTED
     demand.reopen_count += 1
     demand.closed_at = None
+    # the previous reply stays in the timeline; the ledger's reply time is the next one
+    demand.replied_at = None
     demand.escalation_level = EscalationLevel.NONE
     demand.escalated_at = None
     demand.escalated_to = None

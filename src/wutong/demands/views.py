@@ -287,7 +287,10 @@ def category_list(request: HttpRequest) -> HttpResponse:
 def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require(request, "demands.manage_categories")
     category = access_category(request.user, pk, "change") if pk else None
-    form = f.CategoryForm(request.POST or None, instance=category)
+    # the form validates on its own copy: a ModelForm writes into its instance while validating,
+    # and the service must see the row as it was to record what changed
+    copy = DemandCategory.objects.get(pk=category.pk) if category else None
+    form = f.CategoryForm(request.POST or None, instance=copy)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
