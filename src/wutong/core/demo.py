@@ -119,7 +119,8 @@ class DemoContext:
         """Write ``rows`` (tuples in ``columns`` order; column = field attname) without the ORM.
 
         No save(), no signals, no defaults: the caller fills every NOT NULL column and any derived
-        column. Dates may be ``datetime.date``; datetimes must come from :attr:`db_now`.
+        column, with plain values (``str``, not lazy translations; TextChoices members are fine).
+        Dates may be ``datetime.date``; datetimes must come from :attr:`db_now`.
         """
         if not rows:
             return 0

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from wutong.core.choices import SourceKind
+from wutong.core.choices import ParkKind, SourceKind
 from wutong.core.demo import DemoContext, register_builder, reset_sequences
 from wutong.core.demo_data import (
     NameComposer,
@@ -219,6 +219,9 @@ TAGS = (("链主", "danger"), ("重点企业", "primary"), ("上市", "success")
 TITLE_TECH = ("数据", "图像", "语音", "边缘计算", "区块链", "物联网", "人工智能", "云端", "分布式", "多模态")
 TITLE_THING = ("识别", "调度", "监测", "存储", "加密", "检测", "控制", "分析", "推荐", "定位")
 TITLE_OBJECT = ("系统", "平台", "管理系统", "终端", "服务平台", "引擎")
+#: Registered capital in 万元 and how often firms choose it (round numbers, mostly 100–1000万).
+CAPITAL_LEVELS = (10, 50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10000, 50000)
+CAPITAL_WEIGHTS = (5, 8, 20, 8, 8, 12, 12, 5, 3, 3, 2, 0.3)
 PLEDGE_BANKS = ("中国银行罗湖支行", "招商银行深圳分行", "建设银行罗湖支行")
 CONTACT_ROLES = ("总经理", "财务负责人", "行政主管", "董事长助理", "研发总监", "办公室主任")
 
@@ -368,9 +371,16 @@ class _Reference:
         self.streets = streets
         self.street_weights = [STREET_WEIGHTS.get(name, 8) for _, name in streets]
         self.street_names = dict(streets)
-        parks = list(Park.objects.order_by("name").values_list("pk", "name", "street_id"))
+        # (id, name, street id, whether the name can stand in an address: parks and buildings can,
+        # areas and belts cannot)
+        parks = [
+            (pk, name, street, kind in (ParkKind.PARK, ParkKind.BUILDING))
+            for pk, name, street, kind in Park.objects.order_by("name").values_list(
+                "pk", "name", "street_id", "kind"
+            )
+        ]
         self.parks = parks
-        by_name = {name: (pk, name, street) for pk, name, street in parks}
+        by_name = {park[1]: park for park in parks}
         self.park_affinity = {
             key: [by_name[n] for n in names if n in by_name] for key, names in PARK_AFFINITY.items()
         }
@@ -474,7 +484,7 @@ class EnterpriseGenerator:
         street_name = self.ref.street_names[street_id]
         road = rng.choice(ROADS.get(street_name, ("建设路",)))
         floor, room = rng.randint(2, 40), rng.randint(1, 30)
-        building = park[1] if park else rng.choice(("", "大厦", "商务中心", "广场", "大楼"))
+        building = park[1] if park and park[3] else rng.choice(("", "大厦", "商务中心", "广场", "大楼"))
         if building in ("大厦", "商务中心", "广场", "大楼"):
             building = road[:2] + building
         address = (
@@ -504,8 +514,7 @@ class EnterpriseGenerator:
             revenue = rng.randrange(0, 100_000, 100)
         capital = None
         if registration == "91":
-            levels = (10, 50, 100, 100, 200, 300, 500, 500, 1000, 1000, 2000, 3000, 5000, 10000, 50000)
-            capital_wan = rng.choice(levels)
+            capital_wan = rng.choices(CAPITAL_LEVELS, CAPITAL_WEIGHTS)[0]
             while capital_wan * WAN < revenue / 20 and capital_wan < 100_000:
                 capital_wan *= 2
             capital = capital_wan * WAN
@@ -793,7 +802,7 @@ class EnterpriseGenerator:
                 granted_on: dt.date | None = granted
                 if granted > as_of:
                     granted_on, status = None, IPStatus.PENDING
-                elif rng.random() < 0.04:
+                elif filed.year <= self.year - 5 and rng.random() < 0.15:  # lapsed: fees not paid
                     status = IPStatus.EXPIRED
                 r = rng.random()
                 acquisition = (
