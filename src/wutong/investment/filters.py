@@ -21,7 +21,7 @@ class TargetFilterSet(BootstrapFilterSet):
         queryset=ChainSegment.objects.select_related("chain"), method="filter_segment", label=_("产业链环节")
     )
     industry = django_filters.CharFilter(
-        field_name="industry_id", lookup_expr="startswith", label=_("行业代码")
+        field_name="industry__code", lookup_expr="startswith", label=_("行业代码")
     )
     is_listed = django_filters.BooleanFilter(label=_("上市公司"))
     hq_city = django_filters.CharFilter(lookup_expr="icontains", label=_("总部城市"))
@@ -39,7 +39,7 @@ class TargetFilterSet(BootstrapFilterSet):
             return queryset
         condition = Q(segment=value)
         for code in value.codes:
-            condition |= Q(industry_id__startswith=code)
+            condition |= Q(industry__code__startswith=code)
         return queryset.filter(condition)
 
 

@@ -263,14 +263,14 @@ def segment_enterprises(segment: ChainSegment) -> QuerySet[Enterprise]:
         return Enterprise.objects.none()
     condition = Q()
     for code in codes:
-        condition |= code_prefix_filter("industry_id", code)
+        condition |= code_prefix_filter("industry__code", code)
     return Enterprise.objects.filter(condition, status=EnterpriseStatus.ACTIVE)
 
 
 def segment_targets(segment: ChainSegment) -> QuerySet[Target]:
     condition = Q(segment=segment)
     for code in segment.codes:
-        condition |= Q(industry_id__startswith=code)
+        condition |= Q(industry__code__startswith=code)
     return Target.objects.filter(condition)
 
 
