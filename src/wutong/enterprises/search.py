@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
@@ -225,22 +225,41 @@ def search_enterprises(query: str, user: Any, limit: int = 20) -> list[SearchHit
 
 def search_filter(queryset: QuerySet[Enterprise], query: str) -> QuerySet[Enterprise]:
     """The list page's search box: ``queryset`` narrowed to rows matching ``query`` in any tier
-    (unranked; the list keeps its own sort)."""
+    (unranked; the list keeps its own sort and stops at one page).
+
+    On SQLite, queries of three characters or more go through the FTS5 tables; shorter ones are plain
+    ``LIKE`` conditions, so the list's index walk in name order stops at the first page of hits
+    instead of materialising every match. On PostgreSQL the plain conditions are what the pg_trgm
+    GIN indexes serve (``LIKE``, not ``UPPER() LIKE``: pinyin is stored lower-case)."""
     text = clean_query(query)
     if not text:
         return queryset
     upper, lower = text.upper(), text.lower()
-    condition = Q(pk__in=RawSQL(*_contains_sql("enterprises_enterprise", ["name"], text)))
+    use_fts = _vendor() == "sqlite" and len(text) >= MIN_TRIGRAM
+    if use_fts:
+        condition = Q(pk__in=RawSQL(*_contains_sql("enterprises_enterprise", ["name"], text)))
+    else:
+        condition = Q(name__contains=text) | (Q(name__contains=upper) if upper != text else Q(pk__in=[]))
     if _USCC_CHARS.match(upper) and any(ch.isdigit() for ch in upper):
-        prefix = _prefix(Enterprise.objects.all(), "uscc", upper).values("pk")
-        condition |= Q(pk__in=prefix)
+        condition |= code_prefix_q("uscc", upper)
     if _PINYIN_CHARS.match(lower):
-        condition |= Q(
-            pk__in=RawSQL(*_contains_sql("enterprises_enterprise", ["name_pinyin", "name_initials"], lower))
-        )
-    former = _contains_filter(FormerName.objects.all(), "enterprises_formername", ["name"], text)
-    condition |= Q(pk__in=former.values("enterprise_id"))
+        if use_fts:
+            columns = ["name_pinyin", "name_initials"]
+            condition |= Q(pk__in=RawSQL(*_contains_sql("enterprises_enterprise", columns, lower)))
+        else:
+            condition |= Q(name_pinyin__contains=lower) | Q(name_initials__contains=lower)
+    if use_fts:
+        former = _contains_filter(FormerName.objects.all(), "enterprises_formername", ["name"], text)
+        condition |= Q(pk__in=former.values("enterprise_id"))
+    else:
+        condition |= Exists(FormerName.objects.filter(enterprise=OuterRef("pk"), name__contains=text))
     return queryset.filter(condition)
+
+
+def code_prefix_q(field: str, value: str) -> Q:
+    if _vendor() == "sqlite":
+        return Q(**{f"{field}__gte": value, f"{field}__lt": value + _HIGHEST})
+    return Q(**{f"{field}__startswith": value})
 
 
 def _former_names_matching(text: str, enterprise_ids: list[int]) -> dict[int, str]:
