@@ -262,6 +262,12 @@ def match_spaces(
     return [m for _d, _r, m in matches]
 
 
+def _pct(value: Decimal) -> str:
+    """A percentage to at most two decimals (79.98, 80, 61.5): never rounds a shortfall up to the threshold."""
+    text = format(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _fmt(value: Decimal) -> str:
     text = format(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), "f")
     return text[:-2] if text.endswith(".0") else text
@@ -400,7 +406,8 @@ def compare_promises(
             rows.append(Deviation(metric, label, unit, p_val, None, None, None, False, _("暂无实际数据")))
             continue
         a_val = Decimal(a) / _WAN if unit == "万元" else Decimal(a)
-        ratio = (a_val / p_val).quantize(Decimal("0.001")) if p_val else None
+        exact = a_val / p_val if p_val else None
+        ratio = exact.quantize(Decimal("0.001")) if exact is not None else None
         gap = p_val - a_val
         flagged = p_val > 0 and a_val < threshold * p_val
         if flagged:
@@ -410,7 +417,7 @@ def compare_promises(
                 "a": _fmt(a_val),
                 "p": _fmt(p_val),
                 "u": unit,
-                "r": _fmt((ratio or Decimal(0)) * 100),
+                "r": _pct((exact or Decimal(0)) * 100),
                 "t": _fmt(threshold * 100),
                 "g": _fmt(gap),
             }
@@ -419,7 +426,7 @@ def compare_promises(
                 "a": _fmt(a_val),
                 "p": _fmt(p_val),
                 "u": unit,
-                "r": _fmt((ratio or Decimal(0)) * 100),
+                "r": _pct((exact or Decimal(0)) * 100),
             }
         rows.append(Deviation(metric, label, unit, p_val, a_val, ratio, gap, flagged, explanation))
     if move_in_promised is not None:
