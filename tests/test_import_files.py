@@ -170,9 +170,21 @@ def test_the_template_has_headers_an_example_row_and_a_notes_sheet(db):
     assert workbook.sheet_names == ["年度经营数据", "填写说明"]
     rows = workbook.get_sheet_by_index(0).to_python()
     assert rows[0][:4] == ["统一社会信用代码", "年度", "销售收入(万元)", "主营业务收入(万元)"]
-    assert rows[1][0] == "91440300MA5F000001"
+    assert rows[1][0] == "91440300MA5F000007"
     notes = workbook.get_sheet_by_index(1).to_python()
     assert any("默认单位万元" in str(row[4]) for row in notes[1:])
+
+
+@pytest.mark.django_db
+def test_the_example_rows_of_the_templates_import_cleanly(tmp_path):
+    for kind in ("enterprises", "annual", "ip"):
+        path = tmp_path / f"{kind}.xlsx"
+        path.write_bytes(imports.template_xlsx(kind))
+        result = imports.run_import(kind, path, commit=True)
+        assert (result.created, result.rejected) == (1, 0), (kind, result.errors)
+    enterprise = Enterprise.objects.get(uscc="91440300MA5F000007")
+    assert (enterprise.industry_id, enterprise.street.name) == ("6513", "桂园街道")
+    assert sorted(enterprise.tags.values_list("name", flat=True)) == ["重点企业", "链主"]
 
 
 @pytest.mark.django_db

@@ -21,7 +21,12 @@ written). This module does the rest, the same way for every kind:
 * **set-based writes**: rows are streamed in chunks; each chunk is matched with one query and
   written with ``COPY`` (PostgreSQL) or ``executemany`` (SQLite), never a query per row.
 
-The preview (dry run) and the commit run the same code; the commit simply writes. Written rows
+The preview (dry run) and the commit run the same code; the commit simply writes. The web flow
+validates the whole file first (a task), shows the preview and commits on confirmation (a second
+task, re-reading the file). The CLI commits in one streaming pass inside the single transaction:
+each chunk is validated, then written; a row's verdict never depends on later rows (a repeated key
+rejects the *later* row), so the outcome equals validate-everything-then-commit, with half the work.
+A row with a cell error is rejected before the kind's own checks (reference lookups) run on it. Written rows
 get ``source=import``, ``source_batch`` and ``as_of``; one :class:`~wutong.core.models.ImportBatch`
 row per file and one audit entry per committed batch.
 """

@@ -226,7 +226,7 @@ ENTERPRISE_COLUMNS = (
         USCC,
         required=True,
         validator=parse_uscc,
-        example="91440300MA5F000001",
+        example="91440300MA5F000007",
         note="18位，全角/空格/连字符会自动去除",
     ),
     Column(
@@ -629,7 +629,7 @@ ANNUAL_COLUMNS = (
         USCC,
         required=True,
         validator=parse_uscc,
-        example="91440300MA5F000001",
+        example="91440300MA5F000007",
     ),
     Column("year", "年度", ("年份", "报告年度"), INT, required=True, example=2024),
     *(Column(f, h, a, MONEY, unit="万元", example=100) for f, h, a in _FIGURES),
@@ -765,7 +765,7 @@ IP_COLUMNS = (
         USCC,
         required=True,
         validator=parse_uscc,
-        example="91440300MA5F000001",
+        example="91440300MA5F000007",
     ),
     Column(
         "kind",
