@@ -323,7 +323,9 @@ def test_later_apps_can_register_builders_that_run_in_order(db) -> None:  # type
     from wutong.core import demo as framework
 
     seen: list[tuple[str, int]] = []
-    framework.register_builder("zz.test", lambda ctx: seen.append(("zz", len(ctx.enterprise_ids))), order=99)
+    framework.register_builder(
+        "zz.test", lambda ctx: seen.append(("zz", len(ctx.enterprise_ids))), order=10**6
+    )
     try:
         names = [b.name for b in builders()]
         assert names.index("core.reference") < names.index("accounts.org") < names.index("enterprises")
