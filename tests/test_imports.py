@@ -487,3 +487,24 @@ def test_many_changed_rows_are_updated_set_based_in_one_pass(tmp_path):
     assert (result.updated, result.unchanged) == (80, 40)
     assert Enterprise.objects.filter(registered_capital=Decimal("150000000.00")).count() == 80
     assert Enterprise.objects.get(uscc=uscc(100)).registered_capital == Decimal("10005000.00")
+
+
+def test_changing_only_the_tags_updates_the_row_and_replaces_its_tags(tmp_path):
+    imports.run_import("enterprises", write_csv(tmp_path / "a.csv", [HEADER, *registry_rows(3)]), commit=True)
+    path = write_csv(
+        tmp_path / "t.csv",
+        [
+            ["统一社会信用代码", "企业名称", "标签"],
+            [uscc(1), "深圳市测试1号科技有限公司", "链主，上市"],
+            [uscc(2), "深圳市测试2号科技有限公司", ""],  # blank: tags untouched
+            [uscc(3), "深圳市测试3号科技有限公司", "重点企业"],  # the same set
+        ],
+    )
+    result = imports.run_import("enterprises", path, commit=True)
+    assert (result.updated, result.unchanged) == (1, 2)
+    assert sorted(Enterprise.objects.get(uscc=uscc(1)).tags.values_list("name", flat=True)) == [
+        "上市",
+        "链主",
+    ]
+    assert list(Enterprise.objects.get(uscc=uscc(3)).tags.values_list("name", flat=True)) == ["重点企业"]
+    assert Enterprise.objects.get(uscc=uscc(1)).name_normalized == "测试1号科技"

@@ -423,8 +423,10 @@ class EnterpriseKind(ImportKind):
             return row
 
         def on_update(row: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
-            if "name" in row:
+            if "name" in row and row["name"] != current["name"]:
                 row["name_normalized"], row["name_pinyin"], row["name_initials"] = name_columns(row["name"])
+            else:
+                row[_NAME_SAME] = True
             return row
 
         plan = upsert_plan(
@@ -467,11 +469,8 @@ class EnterpriseKind(ImportKind):
                     # Only the tags changed: the row counts as updated (provenance written too).
                     plan.unchanged -= 1
                     update = {name: row[name] for name in run.cache["attnames"] if name in row}
-                    if "name" in update:
-                        update["name_normalized"], update["name_pinyin"], update["name_initials"] = (
-                            name_columns(update["name"])
-                        )
                     update.update(run.provenance(), updated_at=run.now, id=row["id"])
+                    update[_NAME_SAME] = True
                     plan.updates.append(update)
         plan.extra["tags"] = changes
 
@@ -507,7 +506,14 @@ class EnterpriseKind(ImportKind):
 
     def write_chunk(self, plan: ChunkPlan, run: ImportRun) -> None:
         bulk_insert(Enterprise, plan.inserts)
-        bulk_update(Enterprise, plan.updates)
+        # Rows whose name did not change leave the name columns out of the UPDATE, so the search
+        # index triggers (which fire on UPDATE OF name…) do not rebuild their entries.
+        renamed = [row for row in plan.updates if _NAME_SAME not in row]
+        same = [
+            {k: v for k, v in row.items() if k not in _NAME_KEYS} for row in plan.updates if _NAME_SAME in row
+        ]
+        bulk_update(Enterprise, renamed)
+        bulk_update(Enterprise, same)
         changes: dict[str, frozenset[str]] = plan.extra.get("tags") or {}
         if changes:
             _write_tags(changes)
@@ -575,6 +581,8 @@ class EnterpriseKind(ImportKind):
 
 
 ENTERPRISE_FIELDS_ORDER = [c.field for c in ENTERPRISE_COLUMNS]
+_NAME_SAME = "_name_same"  # marker on an update row: the name is unchanged
+_NAME_KEYS = frozenset({_NAME_SAME, "name", "name_normalized", "name_pinyin", "name_initials"})
 
 
 def _wan(value: Any) -> Any:
