@@ -301,7 +301,8 @@ def update_project(project: Project, *, actor: Any, **fields: Any) -> Project:
         before = audit.snapshot(project, PROJECT_FIELDS)
         for name, value in fields.items():
             setattr(project, name, value)
-        project.save()
+        # Only the given columns: a stale instance must never write back an old stage.
+        project.save(update_fields=[*fields, "updated_at"])
         changes = audit.diff(before, audit.snapshot(project, PROJECT_FIELDS))
         audit.record("investment.project.updated", actor=actor, target=project, changes=changes)
     return project
