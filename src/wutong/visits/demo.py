@@ -255,5 +255,5 @@ def reset_visits(ctx: DemoContext) -> None:
             Visit.objects.filter(pk__in=batch).delete()
 
 
-# After the enterprises (20) and the enterprise logins (30); before demands, which may point at visits.
-register_builder("visits", build_visits, order=90, exists=demo_visits_exist, reset=reset_visits)
+# After the enterprises (20) and the enterprise logins (30); before demands (300), which may point at visits.
+register_builder("visits", build_visits, order=250, exists=demo_visits_exist, reset=reset_visits)
