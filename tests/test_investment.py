@@ -339,15 +339,15 @@ def pipeline(db):
     property:    P1 landed (国高), P2 lead
     """
     valid = TODAY + dt.timedelta(days=300)
-    T, I, P = Channel.THIRD_PARTY, Channel.INVESTOR, Channel.PROPERTY_OWNER
+    T, INV, P = Channel.THIRD_PARTY, Channel.INVESTOR, Channel.PROPERTY_OWNER
     _project("T1", T, Stage.LANDED, firm=_firm(1, valid))
     _project("T2", T, Stage.LANDED, firm=_firm(2, valid))
     _project("T3", T, Stage.OPERATING, firm=_firm(3, valid))
     _project("T4", T, Stage.NEGOTIATION)
     _project("T5", T, Stage.LOST, lost_from=Stage.CONTACT)
-    _project("I1", I, Stage.LANDED, firm=_firm(4, TODAY - dt.timedelta(days=1)))
-    _project("I2", I, Stage.SIGNED)
-    _project("I3", I, Stage.LOST, lost_from=Stage.SIGNED)
+    _project("I1", INV, Stage.LANDED, firm=_firm(4, TODAY - dt.timedelta(days=1)))
+    _project("I2", INV, Stage.SIGNED)
+    _project("I3", INV, Stage.LOST, lost_from=Stage.SIGNED)
     _project("P1", P, Stage.LANDED, firm=_firm(5, valid))
     _project("P2", P, Stage.LEAD)
     return Project.objects.all()

@@ -263,7 +263,7 @@ def match_spaces(
 
 
 def _pct(value: Decimal) -> str:
-    """A percentage to at most two decimals (79.98, 80, 61.5): never rounds a shortfall up to the threshold."""
+    """A percentage to at most two decimals (79.98, 80, 61.5): a shortfall never rounds up to the bar."""
     text = format(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
