@@ -152,7 +152,7 @@ def demands_section(enterprise: Any, user: Any, today: dt.date) -> Section | Non
                 d.number,
                 d.category.name,
                 (d.title or d.content)[:60],
-                d.lead_department.name if d.lead_department_id else "待交办",
+                d.lead_department.name if d.lead_department is not None else "待交办",
                 cn_date(d.reply_due),
             ]
             for d in demands[:20]

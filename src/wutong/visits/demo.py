@@ -181,7 +181,8 @@ def build_visits(ctx: DemoContext) -> None:
         plans.append((rng.choice(list(members) or ids), as_of + dt.timedelta(days=rng.randint(1, 30))))
 
     first_id = (Visit.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-    visit_rows, visitor_rows = [], []
+    visit_rows: list[tuple[Any, ...]] = []
+    visitor_rows: list[tuple[int, int]] = []
     types = [t for t, w, _p in TYPES for _ in range(w)]
     purposes = {t: p for t, _w, p in TYPES}
     for offset, (pk, day) in enumerate(sorted(plans, key=lambda p: (p[1], p[0]))):

@@ -105,7 +105,7 @@ class CancelVisitForm(BootstrapForm):
 class RaiseDemandForm(BootstrapForm):
     """A 诉求 heard during the visit (the demands app routes and tracks it)."""
 
-    category = forms.ModelChoiceField(label=_("诉求类别"), queryset=None)  # type: ignore[arg-type]
+    category: forms.ModelChoiceField = forms.ModelChoiceField(label=_("诉求类别"), queryset=None)  # type: ignore[type-arg,arg-type]
     title = forms.CharField(label=_("标题"), max_length=200, required=False)
     content = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 3}))
     contact_name = forms.CharField(label=_("企业联系人"), max_length=50, required=False)

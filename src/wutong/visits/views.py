@@ -164,7 +164,7 @@ def _detail_context(
     if may_change and visit.status == VisitStatus.PLANNED:
         forms["record"] = f.CompleteVisitForm(prefix="record")
         forms["cancel"] = f.CancelVisitForm(prefix="cancel")
-    follow_ups = []
+    follow_ups: list[dict[str, Any]] = []
     if may_change and visit.status == VisitStatus.DONE:
         for item in followups.followups_for(user):
             follow_ups.append({"item": item, "form": item.form_class(prefix=item.key)})
