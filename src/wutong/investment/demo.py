@@ -265,8 +265,9 @@ def build_investment(ctx: DemoContext) -> None:
 
         announcements = []
         for t in fund_targets:
-            seg = t.segment
-            assert seg is not None
+            fund_segment = t.segment
+            assert fund_segment is not None
+            topic = (fund_segment.keyword_list or [fund_segment.name])[0]
             announcements.append(
                 Announcement(
                     company_name=t.name,
@@ -287,7 +288,7 @@ def build_investment(ctx: DemoContext) -> None:
                     industry_id=t.industry_id,
                     area_needed=Decimal(rng.choice([500, 900, 1500, 3000])),
                     space_use=rng.choice([SpaceUse.RD, SpaceUse.OFFICE]),
-                    text=f"公司拟使用募集资金投资{(seg.keyword_list or [seg.name])[0]}相关项目。",
+                    text=f"公司拟使用募集资金投资{topic}相关项目。",
                     source=SourceKind.DEMO,
                     as_of=today,
                 )
@@ -311,13 +312,13 @@ def build_investment(ctx: DemoContext) -> None:
             if furthest >= PIPELINE.index(Stage.LANDED) and not landed_pool:
                 furthest = PIPELINE.index(Stage.SIGNED)
             start = today - dt.timedelta(days=rng.randint(60, 700))
-            day, history = start, [(start, "", Stage.LEAD)]
+            day, history = start, [(start, "", str(Stage.LEAD))]
             for i in range(1, furthest + 1):
                 day = day + dt.timedelta(days=rng.randint(10, 90))
-                history.append((day, PIPELINE[i - 1], PIPELINE[i]))
+                history.append((day, str(PIPELINE[i - 1]), str(PIPELINE[i])))
             if lost:
                 day = day + dt.timedelta(days=rng.randint(10, 60))
-                history.append((day, PIPELINE[furthest], Stage.LOST))
+                history.append((day, str(PIPELINE[furthest]), str(Stage.LOST)))
             if history[-1][0] > today:  # keep the story in the past
                 shift = history[-1][0] - today + dt.timedelta(days=1)
                 history = [(d - shift, a, b) for d, a, b in history]
