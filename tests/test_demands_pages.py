@@ -190,7 +190,8 @@ def test_staff_register_a_demand_by_uscc_with_automatic_category(client, alice):
     demand = Demand.objects.get()
     assert demand.category.code == "finance" and demand.channel == "phone"
     response = client.post(
-        "/demands/new/", {"enterprise_uscc": "91440300MA5F999999", "content": "内容内容内容", "channel": "staff"}
+        "/demands/new/",
+        {"enterprise_uscc": "91440300MA5F999999", "content": "内容内容内容", "channel": "staff"},
     )
     assert "一企一档中没有该企业" in response.content.decode()
 
@@ -281,3 +282,28 @@ def test_groups_page_suggests_clusters_and_a_head_raises_one(client, alice, bob)
     )
     assert response.status_code == 302
     assert Demand.objects.filter(group__title="配租审核慢").count() == 2
+
+
+# --- query budgets ------------------------------------------------------------------------------
+
+
+def test_ledger_page_query_count_does_not_grow_with_rows(client, alice, org, django_assert_max_num_queries):
+    for _ in range(3):
+        t.routed_demand(alice, org["partner"])
+    client.force_login(alice)
+    client.get("/demands/")
+    with django_assert_max_num_queries(25) as few:
+        client.get("/demands/")
+    for _ in range(12):
+        t.routed_demand(alice, org["partner"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/demands/").status_code == 200
+
+
+def test_demand_page_and_export_budgets(client, dataset, alice, django_assert_max_num_queries):
+    client.force_login(alice)
+    demand = dataset["d"][0]
+    with django_assert_max_num_queries(40):
+        assert client.get(f"/demands/{demand.pk}/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/demands/", {"export": "xlsx"}).status_code == 200

@@ -182,6 +182,15 @@ def _initial(action: str, demand: Demand) -> dict[str, Any]:
     return {}
 
 
+STATUS_CSS = {
+    "closed": "success",
+    "replied": "info",
+    "returned": "warning",
+    "rejected": "secondary",
+    "merged": "secondary",
+}
+
+
 def _detail_context(
     request: HttpRequest, demand: Demand, bound: tuple[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -209,6 +218,7 @@ def _detail_context(
             reply_due=demand.reply_due,
             reply_warn_on=demand.reply_warn_on,
         ),
+        "status_css": STATUS_CSS.get(demand.status, "primary"),
         "actions": actions,
         "open_action": bound[0] if bound else "",
         "timeline": queries.timeline(demand, user),
