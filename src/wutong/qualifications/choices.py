@@ -31,3 +31,23 @@ class Confidence(models.TextChoices):
     CODE_ONLY = "C", _("仅见于第三方代码，待核实")
     MEMORY = "M", _("背景知识，未经来源确认")
     INTERPRETATION = "I", _("本系统的解释，待认定机构确认")
+
+
+class ScreeningStatus(models.TextChoices):
+    """Where a screening run is: queued until the worker takes it, running while chunks are written."""
+
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class PoolStage(models.TextChoices):
+    """A cultivation-pool member's way to a qualification: 潜力 → 辅导 → 预审 → 申报 → 认定 / 未通过."""
+
+    POTENTIAL = "potential", _("潜力")
+    COACHING = "coaching", _("辅导")
+    PREREVIEW = "prereview", _("预审")
+    APPLIED = "applied", _("申报")
+    CERTIFIED = "certified", _("认定")
+    REJECTED = "rejected", _("未通过")

@@ -562,3 +562,56 @@ for _field, _label in FIELD_LABELS.items():
 def ceil_persons(value: float) -> int:
     """A headcount shortfall rounded up to whole persons (0.10 × 125 − 12 = 0.5 → 1 person)."""
     return max(0, math.ceil(rnd(value)))
+
+
+# --- Cultivation pools: stage transitions ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageDecision:
+    """Whether a pool member may move from one stage to another, and why not."""
+
+    allowed: bool
+    reason: str = ""
+
+
+#: 潜力 → 辅导 → 预审 → 申报 → 认定 / 未通过. A member may step back one stage before applying (辅导
+#: found it not ready), be dropped back to 潜力 at any time before applying, and a rejected member may
+#: start again the next round (未通过 → 辅导). 认定 is final.
+STAGE_MOVES: dict[str, frozenset[str]] = {
+    "potential": frozenset({"coaching"}),
+    "coaching": frozenset({"prereview", "potential"}),
+    "prereview": frozenset({"applied", "coaching", "potential"}),
+    "applied": frozenset({"certified", "rejected"}),
+    "certified": frozenset(),
+    "rejected": frozenset({"coaching"}),
+}
+STAGE_LABELS = {
+    "potential": "潜力",
+    "coaching": "辅导",
+    "prereview": "预审",
+    "applied": "申报",
+    "certified": "认定",
+    "rejected": "未通过",
+}
+
+
+def stage_move(current: str, target: str, *, has_batch: bool = False) -> StageDecision:
+    """Decide one stage transition; every refusal says why. Moving to 申报 needs an application batch."""
+    if current == target:
+        return StageDecision(False, f"已处于“{STAGE_LABELS.get(target, target)}”阶段")
+    if target not in STAGE_MOVES:
+        return StageDecision(False, f"未知阶段：{target}")
+    if target not in STAGE_MOVES.get(current, frozenset()):
+        if current == "certified":
+            return StageDecision(False, "已认定的企业不再变更阶段")
+        allowed = "、".join(
+            STAGE_LABELS[s] for s in sorted(STAGE_MOVES[current], key=list(STAGE_LABELS).index)
+        )
+        return StageDecision(
+            False,
+            f"不能从“{STAGE_LABELS[current]}”直接转为“{STAGE_LABELS[target]}”（可转为：{allowed or '无'}）",
+        )
+    if target == "applied" and not has_batch:
+        return StageDecision(False, "转为“申报”须指定申报批次")
+    return StageDecision(True)

@@ -1,0 +1,173 @@
+"""Registry screening: set-based results equal single assessments, reruns are idempotent, the named
+lists filter what they say, and the task reports progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from wutong.enterprises.models import AnnualReport, Enterprise, QualificationHolding
+from wutong.qualifications import screening
+from wutong.qualifications.choices import CriterionStatus, ScreeningStatus, Verdict
+from wutong.qualifications.filters import apply_preset
+from wutong.qualifications.models import ScreeningResult, ScreeningRun
+from wutong.qualifications.profiles import normalize_profile, profile_from_enterprise
+from wutong.qualifications.rules import assess, version_in_force
+from wutong.qualifications.services import _version_row, record_expert_estimate, start_screening
+from wutong.qualifications.synthetic import generate_registry
+from wutong.qualifications.tasks import run_screening
+
+pytestmark = pytest.mark.django_db
+D = dt.date(2026, 6, 1)
+
+
+@pytest.fixture
+def registry(db):  # type: ignore[no-untyped-def]
+    return generate_registry(600, seed=7)
+
+
+def _run(actor=None, code: str = "gaoxin", chunk: int = 250) -> ScreeningRun:  # type: ignore[no-untyped-def]
+    run = ScreeningRun.objects.create(rule_version=_version_row(version_in_force(code, D)), on_date=D)
+    return screening.execute_run(run, chunk=chunk)
+
+
+def test_the_generated_registry_has_every_gaoxin_verdict_and_three_reports_per_firm(registry):
+    run = _run()
+    assert run.total == 600 and run.processed == 600 and run.status == ScreeningStatus.DONE
+    assert AnnualReport.objects.count() > 1600
+    verdicts = set(ScreeningResult.objects.values_list("verdict", flat=True))
+    # the registry never holds the incident record, so a firm that meets everything else is
+    # insufficient_data (as a single assessment says), and a prospect when its score can reach 71
+    assert {Verdict.INELIGIBLE, Verdict.INSUFFICIENT_DATA} == verdicts
+    assert ScreeningResult.objects.filter(prospect=True).exists()
+    assert ScreeningResult.objects.filter(prospect=True, verdict=Verdict.INELIGIBLE).count() == 0
+    assert sum(run.counts.values()) == 600
+
+
+def test_screening_results_equal_single_assessments_on_a_random_sample(registry, alice):
+    first, last = registry
+    sample = random.Random(11).sample(range(first, last + 1), 60)
+    # an expert estimate on one sampled firm must be applied by both paths
+    record_expert_estimate(
+        rule_code="gaoxin", item_id="rd_management", min_points=12, max_points=15, actor=alice,
+        enterprise=Enterprise.objects.get(pk=sample[0]),
+    )  # fmt: skip
+    _run()
+    from wutong.qualifications.services import current_estimates
+
+    for pk in sample:
+        firm = Enterprise.objects.get(pk=pk)
+        outcome = assess(
+            normalize_profile(profile_from_enterprise(firm, D)),
+            "gaoxin",
+            D,
+            estimates=current_estimates(firm, "gaoxin"),
+        )
+        row = ScreeningResult.objects.get(enterprise=firm)
+        failing = ",".join(sorted(c.id for c in outcome.criteria if c.status == CriterionStatus.FAIL))
+        rd = next(c for c in outcome.criteria if c.id == "rd_expense_ratio")
+        assert (row.verdict, row.failing) == (outcome.verdict, failing), pk
+        assert (float(row.score_min), float(row.score_max)) == (
+            round(outcome.score.min, 2),
+            round(outcome.score.max, 2),
+        ), pk
+        assert row.needs_data == any(c.status == CriterionStatus.NEEDS_DATA for c in outcome.criteria)
+        assert row.prospect == screening.is_prospect(outcome)
+        expected_gap = Decimal(str(rd.gap)) if rd.status == CriterionStatus.FAIL else None
+        assert row.rd_gap == expected_gap, pk
+    # the estimate narrowed rd_management from [0, 20] to [12, 15] in the stored score range too
+    narrowed = ScreeningResult.objects.get(enterprise_id=sample[0])
+    assert narrowed.score_max - narrowed.score_min <= Decimal("100")
+
+
+def test_a_chunk_is_read_with_three_queries_whatever_its_size(registry):
+    first, last = registry
+    with CaptureQueriesContext(connection) as small:
+        screening.profiles_for_chunk(first, first + 9, D)
+    with CaptureQueriesContext(connection) as large:
+        screening.profiles_for_chunk(first, last, D)
+    assert len(small) == len(large) == 3
+
+
+def test_rerunning_a_screening_rewrites_the_same_rows(registry):
+    _run(chunk=100)
+    before = list(
+        ScreeningResult.objects.order_by("enterprise_id").values_list("enterprise_id", "verdict", "failing")
+    )
+    second = _run(chunk=333)
+    after = list(
+        ScreeningResult.objects.order_by("enterprise_id").values_list("enterprise_id", "verdict", "failing")
+    )
+    assert before == after
+    assert ScreeningResult.objects.count() == 600
+    assert set(ScreeningResult.objects.values_list("run_id", flat=True)) == {second.pk}
+
+
+def test_a_changed_figure_is_picked_up_by_the_next_run(registry):
+    first, _last = registry
+    _run()
+    row = ScreeningResult.objects.get(enterprise_id=first)
+    AnnualReport.objects.filter(enterprise_id=first).update(rd_expense=None)
+    _run()
+    row.refresh_from_db()
+    assert row.needs_data is True
+    assert row.verdict == Verdict.INSUFFICIENT_DATA or "rd_expense_ratio" not in row.failing
+
+
+def test_the_named_lists_filter_what_they_say(registry):
+    _run()
+    qs = ScreeningResult.objects.all()
+    likely = apply_preset(qs, "likely_not_holding", 2026)
+    assert likely.exists()
+    assert all(r.prospect and not r.holds and r.failing == "" for r in likely)
+    assert all(r.score_max >= 71 for r in likely)
+    rd_only = apply_preset(qs, "rd_only", 2026)
+    assert rd_only.exists() and set(rd_only.values_list("failing", flat=True)) == {"rd_expense_ratio"}
+    assert all(r.rd_gap and r.rd_gap > 0 for r in rd_only)
+    expiring = apply_preset(qs, "expiring", 2026)
+    expected = (
+        QualificationHolding.objects.filter(kind="gaoxin", expires_on__year=2026, issued_on__lte=D)
+        .values("enterprise_id")
+        .distinct()
+        .count()
+    )
+    assert expiring.count() == expected > 0
+    assert apply_preset(qs, "needs_data", 2026).count() == qs.filter(needs_data=True).count() > 0
+
+
+def test_holding_and_expiry_come_from_the_holdings_valid_on_the_date(db):
+    first, _ = generate_registry(1, seed=1)
+    QualificationHolding.objects.filter(enterprise_id=first).delete()
+    QualificationHolding.objects.create(
+        enterprise_id=first, kind="gaoxin", issued_on=dt.date(2023, 11, 1), expires_on=dt.date(2026, 10, 31)
+    )
+    _run()
+    row = ScreeningResult.objects.get(enterprise_id=first)
+    assert (row.holds, row.holding_expires_on) == (True, dt.date(2026, 10, 31))
+
+
+def test_starting_a_screening_queues_the_task_and_the_task_is_safe_to_run_twice(
+    registry, alice, django_capture_on_commit_callbacks, settings
+):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["screening"]}
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start_screening(rule_code="gaoxin", on_date=D, actor=alice)
+    run.refresh_from_db()
+    assert (run.status, run.processed, run.percent) == (ScreeningStatus.DONE, 600, 100)
+    result = run_screening.call(run.pk)
+    assert result["processed"] == 600
+    assert ScreeningResult.objects.count() == 600
+
+
+def test_an_enterprise_user_may_not_start_a_screening(enterprise_user):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        start_screening(rule_code="gaoxin", on_date=D, actor=enterprise_user)
