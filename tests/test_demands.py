@@ -346,3 +346,11 @@ def test_auto_classification_picks_the_category_with_most_keyword_hits(db):
     assert queries.suggest_category("发明专利被侵权").code == "ip"
     assert queries.suggest_category("无关内容") is None
     assert DemandCategory.objects.count() == 9
+
+
+def test_the_visits_app_lists_the_demands_of_a_visit_as_the_user_may_see_them(alice, partner, org):
+    routed = t.routed_demand(alice, org["partner"], channel=DemandChannel.VISIT, source_visit_id=7)
+    t.submitted_demand(alice, channel=DemandChannel.VISIT, source_visit_id=7)
+    t.submitted_demand(alice, channel=DemandChannel.VISIT, source_visit_id=8)
+    assert queries.demands_from_visit(7, alice).count() == 2
+    assert list(queries.demands_from_visit(7, partner)) == [routed]

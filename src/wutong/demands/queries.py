@@ -373,3 +373,8 @@ def suggest_category(text: str, categories: Iterable[DemandCategory] | None = No
         return None
     best = counter.most_common(1)[0][0]
     return next(c for c in cats if c.pk == best)
+
+
+def demands_from_visit(visit_id: int, user: Any) -> QuerySet[Demand]:
+    """The demands recorded during one visit (for the visits app's visit page), as ``user`` may see them."""
+    return demand_list(user).filter(source_visit_id=visit_id)

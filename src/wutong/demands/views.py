@@ -80,6 +80,7 @@ class DemandListView(ObjectListView):
             "counts": queries.deadline_counts(Demand.objects.visible_to(request.user)),
             "may_submit": has_capability(request.user, "demands.submit"),
             "may_stats": has_capability(request.user, "demands.stats"),
+            "may_keys": has_capability(request.user, "demands.manage_api_keys"),
         }
 
 
