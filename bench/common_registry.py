@@ -195,10 +195,14 @@ def build_registry(size: int) -> dict[str, float]:
     from wutong.enterprises.search import install_search_index, uninstall_search_index
 
     timings: dict[str, float] = {}
+    try:
+        existing = Enterprise.objects.count()
+    except Exception:  # no schema yet
+        existing = -1
+    if existing == size:
+        return {"reused": 1.0}  # other apps' later migrations are not needed by these benchmarks
     call_command("migrate", verbosity=0)
     existing = Enterprise.objects.count()
-    if existing == size:
-        return {"reused": 1.0}
     if existing:
         raise SystemExit(f"database holds {existing} enterprises, not {size}: drop it first")
     start = time.perf_counter()

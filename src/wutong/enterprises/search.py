@@ -274,18 +274,18 @@ def _former_names_matching(text: str, enterprise_ids: list[int]) -> dict[int, st
 
 
 def baseline_search(query: str, user: Any, limit: int = 20) -> list[Enterprise]:
-    """Plain ``icontains`` over the same fields, no search index: the benchmark's yardstick."""
-    from django.db.models import Q
-
+    """Plain ``icontains`` over the same fields, no search index and no ranking: the benchmark's
+    yardstick (former names through a subquery, so no DISTINCT over the registry)."""
     text = clean_query(query)
+    former = FormerName.objects.filter(name__icontains=text).values("enterprise_id")
     condition = (
         Q(name__icontains=text)
         | Q(name_pinyin__icontains=text)
         | Q(name_initials__icontains=text)
         | Q(uscc__istartswith=text)
-        | Q(former_names__name__icontains=text)
+        | Q(pk__in=former)
     )
-    return list(Enterprise.objects.visible_to(user).filter(condition).distinct()[:limit])
+    return list(Enterprise.objects.visible_to(user).filter(condition)[:limit])
 
 
 # --- The index itself (installed by migration 0002) --------------------------------------------
