@@ -282,7 +282,9 @@ def chain_map(chains: QuerySet[Chain] | None = None) -> list[dict[str, Any]]:
     out = []
     for chain in chains.prefetch_related("segments"):
         segments = []
-        for segment in chain.segments.all():  # type: ignore[misc]
+        order = {p: i for i, p in enumerate(ChainPosition.values)}
+        ordered = sorted(chain.segments.all(), key=lambda s: (order[s.position], s.order, s.name))  # type: ignore[misc]
+        for segment in ordered:
             local = segment_enterprises(segment).count()
             targets = segment_targets(segment).count()
             status = "gap" if local == 0 else "thin" if local < THIN_BELOW else "ok"
