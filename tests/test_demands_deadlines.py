@@ -103,7 +103,8 @@ def test_traffic_light_and_its_sql_twin_agree(alice, status, today, expected):
         reply_due=demand.reply_due,
         reply_warn_on=demand.reply_warn_on,
     )
-    sql = queries.with_deadline_state(Demand.objects.filter(pk=demand.pk), day).get().deadline_state
+    row = queries.with_deadline_state(Demand.objects.filter(pk=demand.pk), day).get()
+    sql = row.deadline_state  # type: ignore[attr-defined]
     assert python == sql == expected
 
 

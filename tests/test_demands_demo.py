@@ -32,7 +32,7 @@ def test_demo_makes_one_demand_per_twenty_firms_plus_three_per_enterprise_login(
 
 
 def test_demo_demands_are_consistent_with_the_rules(demo):
-    statuses = Counter()
+    statuses: Counter[str] = Counter()
     for d in Demand.objects.select_related("category").prefetch_related("assignments", "events"):
         statuses[d.status] += 1
         day = d.submitted_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()

@@ -274,14 +274,14 @@ class DemandSimulator:
             other = self.ctx.units.get("qf")
             if back <= now and other is not None and other.pk != lead.pk:
                 handler = self.handler(lead)
-                reason = "该事项不属于本单位职责，建议由区科技创新局企业服务科统筹协调"
-                step(back, EventKind.RETURNED, handler, S.RETURNED, reason)
-                s.assignments[-1].update(status=AssignmentStatus.RETURNED, ended_at=back, end_reason=reason)
+                why = "该事项不属于本单位职责，建议由区科技创新局企业服务科统筹协调"
+                step(back, EventKind.RETURNED, handler, S.RETURNED, why)
+                s.assignments[-1].update(status=AssignmentStatus.RETURNED, ended_at=back, end_reason=why)
                 s.comments.append(
                     (
                         back,
                         handler,
-                        f"{lead.name} 认为该诉求不属于本单位职责，已退回重新交办。理由：{reason}",
+                        f"{lead.name} 认为该诉求不属于本单位职责，已退回重新交办。理由：{why}",
                         True,
                     )
                 )

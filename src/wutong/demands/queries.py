@@ -81,11 +81,8 @@ def overdue_demands(today: dt.date | None = None, qs: QuerySet[Demand] | None = 
 
 def deadline_counts(qs: QuerySet[Demand], today: dt.date | None = None) -> dict[str, int]:
     """How many open demands are green, yellow and red today."""
-    rows = (
-        with_deadline_state(qs.filter(status__in=list(OPEN_STATUSES)), today)
-        .values("deadline_state")
-        .annotate(n=Count("id"))
-    )
+    annotated = with_deadline_state(qs.filter(status__in=list(OPEN_STATUSES)), today)
+    rows = annotated.values("deadline_state").annotate(n=Count("id"))  # type: ignore[misc]
     counts = {DeadlineState.OK.value: 0, DeadlineState.WARNING.value: 0, DeadlineState.OVERDUE.value: 0}
     for row in rows:
         counts[row["deadline_state"]] = row["n"]
@@ -125,6 +122,7 @@ def handling_days(qs: QuerySet[Demand]) -> list[int]:
         for submitted, replied in qs.filter(replied_at__isnull=False).values_list(
             "submitted_at", "replied_at"
         )
+        if replied is not None
     ]
 
 

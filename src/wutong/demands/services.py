@@ -215,7 +215,7 @@ def submit_demand(
         demand.save()
         demand.number = f"SQ{day:%Y}{demand.pk:06d}"
         demand.save(update_fields=["number"])
-        _event(demand, EventKind.SUBMITTED, actor=actor, note=DemandChannel(channel).label, at=now)
+        _event(demand, EventKind.SUBMITTED, actor=actor, note=str(DemandChannel(channel).label), at=now)
         audit.record(
             "demands.demand.submitted",
             actor=actor,

@@ -96,7 +96,8 @@ def demand_create(request: HttpRequest) -> HttpResponse:
     form = f.DemandForm(request.POST or None, initial=initial, enterprise_user=enterprise_user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        uscc = request.user.org_unit.uscc if enterprise_user else data["enterprise_uscc"].strip().upper()
+        unit = getattr(request.user, "org_unit", None)
+        uscc = (unit.uscc if unit else "") if enterprise_user else data["enterprise_uscc"].strip().upper()
         enterprise = Enterprise.objects.filter(uscc=uscc).first()
         category = data["category"] or queries.suggest_category(f"{data['title']} {data['content']}")
         category = category or DemandCategory.objects.filter(code="other").first()
