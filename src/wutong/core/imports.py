@@ -42,6 +42,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -317,12 +318,12 @@ class ImportKind:
     """An importable kind: subclass per app, register with :func:`register`."""
 
     name: str = ""
-    label: str = ""
+    label: Any = ""  # a lazily translated string
     model: type[models.Model]
     columns: Sequence[Column] = ()
     audit_action: str = ""
     capability: str = ""
-    template_notes: Sequence[str] = ()
+    template_notes: Sequence[Any] = ()
 
     def begin(self, run: ImportRun) -> None:
         """Load reference data once per file (industries, streets …)."""
@@ -406,8 +407,8 @@ def open_sheet(path: str | Path) -> Sheet:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with path.open("rb") as handle:
-            sample = handle.read(1 << 20)
+        with path.open("rb") as raw_handle:
+            sample = raw_handle.read(1 << 20)
         encoding = detect_encoding(sample)
         size = path.stat().st_size
         lines = sample.count(b"\n")
@@ -516,10 +517,10 @@ def match_header(
         if cell is None or (isinstance(cell, str) and not cell.strip()):
             continue
         base, unit = split_header(cell)
-        column = lookup.get(base)
-        if column is not None and column.field not in used:
-            used.add(column.field)
-            found[index] = (column, unit)
+        matched = lookup.get(base)
+        if matched is not None and matched.field not in used:
+            used.add(matched.field)
+            found[index] = (matched, unit)
     return found, len(found)
 
 
@@ -762,6 +763,10 @@ def _flush(kind: ImportKind, chunk: list[ParsedRow], run: ImportRun, result: Imp
 # --- Set-based writes -----------------------------------------------------------------------
 
 
+def _prep_save(model_field: models.Field, value: Any) -> Any:  # type: ignore[type-arg]
+    return model_field.get_db_prep_save(value, connection)
+
+
 def _db_converters(model: type[models.Model], attnames: Sequence[str]) -> list[Callable[[Any], Any] | None]:
     """Per column, how a Python value becomes a parameter for this backend (None = as is)."""
     converters: list[Callable[[Any], Any] | None] = []
@@ -775,7 +780,7 @@ def _db_converters(model: type[models.Model], attnames: Sequence[str]) -> list[C
         elif vendor == "sqlite" and internal == "DateField":
             converters.append(lambda v: None if v is None else v.isoformat())
         elif internal == "DateTimeField":
-            converters.append(lambda v, f=model_field: f.get_db_prep_save(v, connection))
+            converters.append(partial(_prep_save, model_field))
         elif vendor == "sqlite" and internal == "BooleanField":
             converters.append(lambda v: None if v is None else int(v))
         else:

@@ -76,7 +76,7 @@ _RUNS = re.compile(f"{_HAN_CLASS}+|(?:(?!{_HAN_CLASS}).)+", re.DOTALL)
 _PREFIX_SET = mmseg.p_set._set
 
 
-def _errors(chars: str) -> list[str]:
+def _errors(chars: str) -> Any:  # pypinyin accepts a list though its stubs say str
     return list(chars.lower())
 
 

@@ -94,7 +94,8 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, imports.get_kind(k).label) for k in KINDS]
+        kind_field: Any = self.fields["kind"]
+        kind_field.choices = [(k, imports.get_kind(k).label) for k in KINDS]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
