@@ -136,7 +136,9 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
     directory.mkdir()
     env = wutong_env(directory)
     for command in (["migrate", "-v", "0"], ["demo", "--enterprises", "300"]):
-        subprocess.run([str(WUTONG), *command], env=env, check=True, capture_output=True, timeout=300)
+        done = subprocess.run([str(WUTONG), *command], env=env, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            pytest.fail(f"wutong {' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     yield directory
     shutil.rmtree(directory, ignore_errors=True)
 
