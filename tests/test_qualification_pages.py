@@ -1,0 +1,218 @@
+"""Qualification pages: the hub, screening, results with the named lists and export, pools and members,
+the calendar, the ladder, the 资质评估 tab with gaps, and the dashboard cards.
+
+``config/urls.py`` does not include the qualifications URLs yet (reported); this module serves the
+project's URLs plus ours so the pages can be tested meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import include, path
+
+from wutong.config.urls import urlpatterns as project_urls
+from wutong.enterprises.models import AnnualReport, Enterprise, IPAsset, QualificationHolding
+from wutong.qualifications import screening, services
+from wutong.qualifications.choices import PoolStage
+from wutong.qualifications.models import Assessment, PoolMember, ScreeningRun
+from wutong.qualifications.rules import version_in_force
+from wutong.qualifications.services import _version_row
+from wutong.qualifications.synthetic import generate_registry
+
+urlpatterns = [*project_urls, path("qualifications/", include("wutong.qualifications.urls"))]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+TODAY = dt.date(2026, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):  # type: ignore[no-untyped-def]
+    time_machine.move_to(dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC))
+
+
+def login(client, user):  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    return client
+
+
+def short_firm() -> Enterprise:
+    """A firm that misses 国高 R&D (3.5 % of 1 800 万 over three years vs 4 %… see numbers) and staff."""
+    firm = Enterprise.objects.create(uscc="91440300MA5G000017", name="深圳市差距示范科技有限公司",
+                                     established=dt.date(2015, 3, 1))  # fmt: skip
+    for year in (2023, 2024, 2025):
+        AnnualReport.objects.create(
+            enterprise=firm, year=year, sales_revenue=Decimal("20000000"), total_income=Decimal("21000000"),
+            high_tech_revenue=Decimal("15000000"), rd_expense=Decimal("700000"),
+            rd_expense_domestic=Decimal("700000"), net_assets=Decimal("5000000"),
+            total_assets=Decimal("9000000"), employees=100, tech_staff=7,
+        )  # fmt: skip
+    IPAsset.objects.create(
+        enterprise=firm, kind="invention_patent", number="ZL2020-1", granted_on=dt.date(2021, 1, 1)
+    )
+    return firm
+
+
+def test_the_assessment_tab_shows_verdicts_gaps_in_units_and_the_steps(client, alice):
+    firm = short_firm()
+    response = login(client, alice).get(f"/enterprises/{firm.pk}/?tab=assessment")
+    assert response.status_code == 200
+    html = response.content.decode()
+    # 研发: 3 × 70 万 vs 5 % of 3 × 2 000 万 = 300 万 → 需再投入 90 万元; staff 7 of 100 vs 10 % → 3 人
+    assert "需再投入研发费用 90 万元" in html
+    assert "需再增加科技人员 3 人" in html
+    assert 'data-rule="gaoxin"' in html and 'data-rule="kexiao"' in html
+    assert "不符合条件" in html  # the gaoxin verdict badge
+    assert "即时评估，未保存" in html
+    assert "store-assessment" in html and "estimate-form" in html
+
+
+def test_storing_an_assessment_from_the_tab_keeps_it_and_the_tab_shows_the_stored_one(client, alice):
+    firm = short_firm()
+    response = login(client, alice).post(
+        f"/qualifications/enterprise/{firm.pk}/assess/", {"rule_code": "gaoxin"}
+    )
+    assert response.status_code == 302
+    stored = Assessment.objects.get(enterprise=firm)
+    assert stored.verdict == "ineligible" and stored.created_by == alice
+    html = client.get(f"/enterprises/{firm.pk}/?tab=assessment").content.decode()
+    assert "已保存" in html
+
+
+def test_an_expert_estimate_is_recorded_from_the_tab_and_narrows_the_range(client, alice):
+    firm = short_firm()
+    login(client, alice).post(
+        f"/qualifications/enterprise/{firm.pk}/estimate/",
+        {
+            "rule_code": "gaoxin",
+            "item_id": "rd_management",
+            "min_points": "12",
+            "max_points": "15",
+            "note": "现场看",
+        },
+    )
+    assert services.current_estimates(firm, "gaoxin") == {"rd_management": (12.0, 15.0)}
+    assert (
+        "已按专家估计收窄为 [12, 15]"
+        in client.get(f"/enterprises/{firm.pk}/?tab=assessment").content.decode()
+    )
+
+
+def test_the_tab_is_hidden_from_an_enterprise_user(client, enterprise_user):
+    firm = Enterprise.objects.create(uscc="91440300MA5F000001", name="企业用户自己的公司")
+    response = login(client, enterprise_user).get(f"/enterprises/{firm.pk}/?tab=assessment")
+    assert response.status_code == 404
+
+
+def _screen(n: int = 120) -> ScreeningRun:
+    generate_registry(n, seed=3)
+    run = ScreeningRun.objects.create(
+        rule_version=_version_row(version_in_force("gaoxin", TODAY)), on_date=TODAY
+    )
+    return screening.execute_run(run)
+
+
+def test_the_results_list_filters_by_named_list_and_exports_what_it_shows(client, alice):
+    _screen()
+    login(client, alice)
+    rd_only = client.get("/qualifications/results/?preset=rd_only")
+    assert rd_only.status_code == 200
+    expected = screening.ScreeningResult.objects.filter(failing="rd_expense_ratio").count()
+    assert expected > 0
+    assert rd_only.content.decode().count("<tr") - 1 == expected
+    export = client.get("/qualifications/results/?preset=rd_only&export=xlsx")
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sheet.max_row - 1 == expected
+
+
+def test_a_pool_is_created_from_the_results_filter_with_exactly_those_firms(client, alice):
+    _screen()
+    login(client, alice)
+    chosen = set(
+        screening.ScreeningResult.objects.filter(needs_data=True).values_list("enterprise_id", flat=True)
+    )
+    response = client.post(
+        "/qualifications/pools/new/",
+        {
+            "from": "preset=needs_data",
+            "name": "2026 国高培育库",
+            "rule_code": "gaoxin",
+            "year": 2026,
+            "target": 30,
+        },
+    )
+    assert response.status_code == 302
+    members = set(PoolMember.objects.values_list("enterprise_id", flat=True))
+    assert members == chosen and len(chosen) > 0
+    detail = client.get(response["Location"])
+    assert f'id="stat-members">{len(chosen)}<' in detail.content.decode()
+
+
+def test_moving_a_member_through_the_stages_from_its_page(client, alice):
+    firm = short_firm()
+    pool = services.create_pool(
+        name="P", rule_code="gaoxin", year=2026, actor=alice, enterprise_ids=[firm.pk]
+    )
+    batch = services.create_batch(pool, name="2026 第一批", actor=alice)
+    member = pool.members.get()
+    login(client, alice)
+    url = f"/qualifications/members/{member.pk}/"
+    for stage in ("coaching", "prereview"):
+        assert client.post(url, {"action": "stage", "stage": stage}).status_code == 302
+    refused = client.post(url, {"action": "stage", "stage": "certified"})
+    assert refused.status_code == 200 and "不能从“预审”直接转为“认定”" in refused.content.decode()
+    client.post(url, {"action": "stage", "stage": "applied", "batch": batch.pk})
+    member.refresh_from_db()
+    assert (member.stage, member.batch_id) == (PoolStage.APPLIED, batch.pk)
+    assert list(member.stage_changes.values_list("to_stage", flat=True)) == [
+        "coaching",
+        "prereview",
+        "applied",
+    ]
+
+
+def test_calendar_and_ladder_pages_show_their_numbers(client, alice):
+    firm = short_firm()
+    QualificationHolding.objects.create(enterprise=firm, kind="gaoxin", issued_on=dt.date(2023, 10, 1),
+                                        expires_on=dt.date(2026, 9, 30))  # fmt: skip
+    QualificationHolding.objects.create(enterprise=firm, kind="kexiao", issued_on=dt.date(2025, 5, 1),
+                                        expires_on=dt.date(2026, 12, 31))  # fmt: skip
+    login(client, alice)
+    calendar = client.get("/qualifications/calendar/").content.decode()
+    assert (
+        '<tr data-month="9"><td>9月</td><td class="text-end"></td><td class="text-end"></td><td class="text-end">1</td>'
+        in calendar
+    )
+    assert "2026 年科技型中小企业评价" in calendar
+    ladder = client.get("/qualifications/ladder/?year=2026").content.decode()
+    assert 'id="ladder-data"' in ladder and "qualifications.js" in ladder
+
+
+def test_the_hub_and_lists_are_closed_to_partners_and_enterprise_users(client, partner, enterprise_user):
+    for user in (partner, enterprise_user):
+        login(client, user)
+        for url in (
+            "/qualifications/",
+            "/qualifications/results/",
+            "/qualifications/pools/",
+            "/qualifications/ladder/",
+        ):
+            assert client.get(url).status_code == 403, (user, url)
+
+
+def test_dashboard_cards_count_prospects_expiries_and_pool_progress(alice):
+    from wutong.qualifications.views import dashboard_cards
+
+    _screen()
+    cards = {str(c["label"]): c for c in dashboard_cards(alice)}
+    prospects = screening.ScreeningResult.objects.filter(prospect=True, holds=False).count()
+    assert cards["有望通过国高但未持有"]["value"] == prospects
+    expiring = screening.ScreeningResult.objects.filter(holding_expires_on__year=2026).count()
+    assert cards["国高今年到期"]["value"] == expiring
+    assert dashboard_cards(None) == []
