@@ -2,9 +2,10 @@
 
 For the default 20,000 enterprises: 重点企业名单 149 firms, 区领导挂点企业 30, 重点科技企业 360 (the
 seeds' numbers), each tiered A/B/C (visit every 30/90/180 days); about 1,500 visits over the year
-before the as-of date, about 5 % planned in the next month and 3 % cancelled. Members are visited
-roughly on their cadence, but about one in six falls behind, so the coverage page has overdue
-firms. Other sizes scale the lists and the visits with the number of enterprises.
+before the as-of date, about 5 % planned in the next month and 3 % cancelled. Every member's latest
+visit falls within its cadence except for about one in six, which has fallen behind (so the
+coverage page has overdue firms); earlier visits follow the cadence back as far as the budget
+goes. Other sizes scale the lists and the visits with the number of enterprises.
 
 Visits are written with explicit ids through :meth:`DemoContext.insert` (COPY on PostgreSQL), the
 visitors through the M2M table the same way. Every draw comes from ``ctx.rng("visits")``.
@@ -167,13 +168,33 @@ def build_visits(ctx: DemoContext) -> None:
     # --- visits: members roughly on cadence (one in six falls behind), then the rest at random
     target = max(10, round(VISITS_PER_20K * scale))
     plans: list[tuple[int, dt.date]] = []
-    for pk, (cadence, _index) in sorted(members.items()):
-        behind = rng.random() < 1 / 6
-        day = year_start + dt.timedelta(days=rng.randint(0, cadence))
-        last_allowed = as_of - dt.timedelta(days=cadence + rng.randint(5, 60)) if behind else as_of
-        while day <= last_allowed and len(plans) < target * 0.8:
+    # each member's latest visit: within its cadence, or (one in six) fallen behind
+    latest: dict[int, dt.date] = {}
+    ordered = sorted(members)
+    behind = set(rng.sample(ordered, max(1, round(len(ordered) / 6))))
+    for pk in ordered:
+        cadence = members[pk][0]
+        if pk in behind:
+            day = as_of - dt.timedelta(days=cadence + rng.randint(3, 60))
+        else:
+            day = as_of - dt.timedelta(days=rng.randint(0, cadence - 1))
+        if day >= year_start:
+            latest[pk] = day
             plans.append((pk, day))
-            day += dt.timedelta(days=max(7, int(cadence * rng.uniform(0.6, 1.0))))
+    # then earlier visits on roughly the same cadence, round-robin, while the budget lasts
+    budget = int(target * 0.8)
+    frontier = dict(latest)
+    while len(plans) < budget and frontier:
+        for pk in rng.sample(sorted(frontier), len(frontier)):
+            cadence = members[pk][0]
+            day = frontier[pk] - dt.timedelta(days=max(7, int(cadence * rng.uniform(0.7, 1.0))))
+            if day < year_start:
+                del frontier[pk]
+                continue
+            frontier[pk] = day
+            plans.append((pk, day))
+            if len(plans) >= budget:
+                break
     while len(plans) < target:
         plans.append((rng.choice(ids), year_start + dt.timedelta(days=rng.randint(0, 365))))
     # about 5 % planned in the coming month
