@@ -663,3 +663,38 @@ def test_the_dashboard_shows_pipeline_landed_and_outbound_against_plan(client, c
     assert "在谈招商项目" in html and "本年落地项目" in html and "计划 6 场" in html
     numbers = queries.dashboard_numbers(TODAY.year)
     assert (numbers["pipeline"], numbers["landed"], numbers["outbound"]["actual"]) == (3, 5, 1)
+
+
+def test_a_target_contacts_phone_is_masked_for_roles_without_pii_access(
+    client, carol, district_leader, target
+):
+    services.add_target_contact(target, actor=carol, name="王总", phone="13812345678")
+    url = reverse("investment:target_detail", args=[target.pk])
+    client.force_login(carol)
+    assert "13812345678" in client.get(url).content.decode()
+    client.force_login(district_leader)
+    html = client.get(url).content.decode()
+    assert "138****5678" in html and "13812345678" not in html
+    assert AuditEntry.objects.get(action="investment.target.contact_added").data["phone"] == "138****5678"
+
+
+def test_an_update_that_changes_nothing_writes_no_audit_entry(carol, target):
+    project = services.create_project(actor=carol, name="x", target=target)
+    services.update_project(project, actor=carol, name="x")
+    services.update_target(target, actor=carol, hq_city="")
+    assert actions() == ["investment.target.created", "investment.project.created"]
+
+
+def test_the_project_list_costs_the_same_queries_for_5_or_25_projects(
+    client, carol, target, django_assert_max_num_queries
+):
+    client.force_login(carol)
+    for n in range(5):
+        services.create_project(actor=carol, name=f"p{n}", target=target, owner=carol)
+    with django_assert_max_num_queries(12) as small:
+        client.get(reverse("investment:project_list"))
+    for n in range(20):
+        services.create_project(actor=carol, name=f"q{n}", target=target, owner=carol)
+    with django_assert_max_num_queries(12) as large:
+        client.get(reverse("investment:project_list"))
+    assert len(large.captured_queries) == len(small.captured_queries)

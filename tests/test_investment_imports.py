@@ -226,3 +226,12 @@ def test_the_web_upload_previews_confirms_and_commits(
 def test_other_sections_cannot_import(client, alice):
     client.force_login(alice)
     assert client.get(reverse("investment:import_upload")).status_code == 403
+
+
+def test_an_exported_target_file_imports_back_unchanged(tmp_path, carol):
+    path = write_csv(tmp_path / "t.csv", [HEADER, *target_rows()])
+    imports.run_import("investment_targets", path, commit=True, actor=carol)
+    exported = tmp_path / "out.xlsx"
+    assert imports.export_file("investment_targets", exported) == 2
+    again = imports.run_import("investment_targets", exported, commit=True, actor=carol)
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 2, 0)

@@ -25,6 +25,7 @@ from wutong.core.exceptions import DomainError
 from wutong.core.models import Industry
 from wutong.enterprises.identity import validate_uscc
 from wutong.enterprises.models import Enterprise
+from wutong.enterprises.services import mask_phone
 from wutong.investment import rules
 from wutong.investment.choices import Channel, LeadStatus, Stage
 from wutong.investment.models import (
@@ -170,7 +171,8 @@ def update_target(
         changes = audit.diff(before, audit.snapshot(target, TARGET_FIELDS))
         if before_lists != after_lists:
             changes["lists"] = [before_lists, after_lists]
-        audit.record("investment.target.updated", actor=actor, target=target, changes=changes)
+        if changes:
+            audit.record("investment.target.updated", actor=actor, target=target, changes=changes)
     return target
 
 
@@ -185,7 +187,12 @@ def add_target_contact(target: Target, *, actor: Any, **fields: Any) -> TargetCo
             "investment.target.contact_added",
             actor=actor,
             target=target,
-            data={"contact": contact.pk, "name": contact.name, "role": contact.role},
+            data={
+                "contact": contact.pk,
+                "name": contact.name,
+                "role": contact.role,
+                "phone": mask_phone(contact.phone),
+            },
         )
     return contact
 
@@ -304,7 +311,8 @@ def update_project(project: Project, *, actor: Any, **fields: Any) -> Project:
         # Only the given columns: a stale instance must never write back an old stage.
         project.save(update_fields=[*fields, "updated_at"])
         changes = audit.diff(before, audit.snapshot(project, PROJECT_FIELDS))
-        audit.record("investment.project.updated", actor=actor, target=project, changes=changes)
+        if changes:
+            audit.record("investment.project.updated", actor=actor, target=project, changes=changes)
     return project
 
 

@@ -26,6 +26,7 @@ from wutong.core.exceptions import DomainError
 from wutong.core.models import ImportBatch
 from wutong.core.views import ObjectListView
 from wutong.enterprises.models import Enterprise
+from wutong.enterprises.services import mask_phone
 from wutong.enterprises.views_import import UploadForm
 from wutong.investment import forms as f
 from wutong.investment import queries, services
@@ -167,6 +168,7 @@ TARGET_FORM_FIELDS = (
 
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = access_target(request.user, pk)
+    may_see_pii = has_capability(request.user, "enterprises.view_pii")
     contact_form = f.ContactForm(request.POST or None)
     if request.method == "POST":
         require_manage(request.user)
@@ -183,7 +185,7 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "title": target.name,
             "target": target,
-            "contacts": target.contacts.all(),
+            "contacts": [(c, c.phone if may_see_pii else mask_phone(c.phone)) for c in target.contacts.all()],
             "projects": target.projects.select_related("owner"),
             "activities": target.activities.order_by("-date")[:50],
             "lists": target.lists.all(),
