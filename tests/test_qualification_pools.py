@@ -78,7 +78,8 @@ def test_moving_through_every_stage_keeps_history_and_audits_each_move(pool, ali
     for stage in ("coaching", "prereview", "applied", "certified"):
         services.move_member_stage(member, stage=stage, actor=alice, batch=batch)
     assert [(c.from_stage, c.to_stage) for c in member.stage_changes.all()] == [
-        ("potential", "coaching"), ("coaching", "prereview"), ("prereview", "applied"), ("applied", "certified"),
+        ("potential", "coaching"), ("coaching", "prereview"),
+        ("prereview", "applied"), ("applied", "certified"),
     ]  # fmt: skip
     assert AuditEntry.objects.filter(action="qualifications.poolmember.stage_changed").count() == 4
     with pytest.raises(DomainError, match="已认定"):

@@ -241,7 +241,7 @@ def screen_range(
     counts: Counter[str] = Counter()
     for enterprise_id, profile in profiles.items():
         outcome = assess(normalize_profile(profile), code, on_date, estimates=estimates.get(enterprise_id))
-        counts[outcome.verdict] += 1
+        counts[str(outcome.verdict)] += 1
         rows.append(result_row(enterprise_id, outcome, profile, version_row, run))
     with transaction.atomic():
         ScreeningResult.objects.bulk_create(
