@@ -147,12 +147,14 @@ def test_a_visit_today_takes_the_member_off_the_overdue_list(fixture, org):
 
 
 def test_counts_and_rates_per_list_tier_and_leader(fixture, district_leader, leader):
+    KeyListTier.objects.create(key_list=fixture["list"], code="D", cadence_days=365, order=9)  # empty tier
     stats = queries.coverage_stats(fixture["list"], today=TODAY)
     assert stats["total"] == {"members": 7, "visited": 5, "overdue": 3, "covered": 4, "rate": 57.1}
     assert [(r["label"], r["members"], r["visited"], r["overdue"], r["rate"]) for r in stats["by_tier"]] == [
         ("A", 3, 3, 1, 66.7),
         ("B", 2, 1, 1, 50.0),
         ("C", 2, 1, 1, 50.0),
+        ("D", 0, 0, 0, None),
     ]
     by_leader = {
         r["label"]: (r["members"], r["visited"], r["overdue"], r["rate"]) for r in stats["by_leader"]

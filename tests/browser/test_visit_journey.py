@@ -94,3 +94,42 @@ def test_a_staff_member_plans_records_and_raises_a_demand_from_a_visit(
 
     page.goto(live_server.url + f"/visits/{visit.pk}/")
     assert demand.number in page.locator("#visit-demands").inner_text()
+
+
+def test_the_coverage_page_draws_its_charts_and_marks_overdue_firms(
+    page, shot, live_server, bob, alice, district_leader, org
+):
+    today = timezone.localdate()
+    key_list = services.create_key_list(
+        name="重点企业名单", tiers=[("A", "A类", 30), ("B", "B类", 90)], actor=bob
+    )
+    firms = [Enterprise.objects.create(name=f"重点企业{i}", uscc=f"91440303MA{i:08d}") for i in range(1, 5)]
+    tier_a = key_list.tiers.get(code="A")
+    services.add_members(
+        key_list,
+        usccs=[f.uscc for f in firms],
+        tier=tier_a,
+        added_on=today - dt.timedelta(days=200),
+        actor=bob,
+    )
+    services.assign_leader(firms[0], leader=district_leader, contact_staff=alice, actor=bob)
+    for firm, days_ago in ((firms[0], 3), (firms[1], 45)):
+        services.record_visit(
+            None,
+            enterprise=firm,
+            visit_date=today - dt.timedelta(days=days_ago),
+            visit_type=VisitType.ROUTINE,
+            organising_unit=org["tech"],
+            visitors=[alice],
+            purpose="季度走访",
+            notes="正常",
+            actor=alice,
+        )
+    log_in(page, live_server.url, "bob")
+    page.goto(live_server.url + f"/visits/lists/{key_list.pk}/coverage/")
+    page.locator('[data-chart="tier"][data-drawn="1"]').wait_for()
+    page.locator('[data-chart="leader"][data-drawn="1"]').wait_for()
+    assert page.locator("#stat-overdue").inner_text() == "3"  # 企业2 (45 days ago), 企业3 and 企业4 (never)
+    assert page.locator("#stat-rate").inner_text().startswith("25.0")
+    assert page.locator("#coverage-matrix tbody tr.table-danger").count() == 3
+    shot("coverage")

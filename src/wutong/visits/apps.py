@@ -21,19 +21,11 @@ class VisitsConfig(AppConfig):
         brief.register_builtin()
         if apps.is_installed("wutong.demands"):
             followups.register_demand_follow_up()
+        # One menu entry: the key lists and coverage are reached from the visit ledger (a second
+        # entry under /visits/lists/ would light up together with this one).
         navigation.register(
             navigation.MenuItem(
                 "visits", _("走访"), "visits:visit_list", icon="geo-alt", order=25, capability="visits.view"
-            )
-        )
-        navigation.register(
-            navigation.MenuItem(
-                "visit_lists",
-                _("重点企业名单"),
-                "visits:keylist_list",
-                icon="list-stars",
-                order=26,
-                capability="visits.view",
             )
         )
         tabs.register(

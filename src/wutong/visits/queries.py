@@ -197,12 +197,19 @@ def coverage_stats(
     total = members.order_by().aggregate(**aggregates)
     total["covered"] = total["members"] - total["overdue"]
     total["rate"] = _rate(total["covered"], total["members"])
-    tiers = {t.pk: t for t in key_list.tiers.all()}
-    by_tier = rows("tier_id")
-    for row in by_tier:
-        tier = tiers[row["tier_id"]]
+    found = {row["tier_id"]: row for row in rows("tier_id")}
+    by_tier = []
+    for tier in key_list.tiers.all():  # every tier, an empty one with zeros
+        row = found.get(tier.pk) or {
+            "tier_id": tier.pk,
+            "members": 0,
+            "visited": 0,
+            "overdue": 0,
+            "covered": 0,
+            "rate": None,
+        }
         row["label"], row["cadence_days"] = tier.code, tier.cadence_days
-    by_tier.sort(key=lambda r: (tiers[r["tier_id"]].order, r["label"]))
+        by_tier.append(row)
     by_leader, by_staff = rows("leader_id"), rows("contact_staff_id")
     names = _names({r["leader_id"] for r in by_leader} | {r["contact_staff_id"] for r in by_staff})
     for row in by_leader:
