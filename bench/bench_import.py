@@ -53,6 +53,16 @@ def _database(backend: str, pg_url: str) -> str | None:
     return None
 
 
+def _setup(args: argparse.Namespace) -> None:
+    """A fresh database; with ``--no-search-index`` the enterprise search index (FTS5 trigram
+    triggers on SQLite, pg_trgm GIN indexes on PostgreSQL) is dropped, to see the import's own cost."""
+    setup_django(_database(args.backend, args.pg_url))
+    if args.no_search_index:
+        from wutong.enterprises.search import uninstall_search_index
+
+        uninstall_search_index()
+
+
 def _stored_rows(path: Path) -> list[dict[str, Any]]:
     """The rows exactly as the import stores them (derived columns included), prepared untimed for the
     raw baselines so they write the same bytes."""
@@ -104,7 +114,7 @@ def _stored_rows(path: Path) -> list[dict[str, Any]]:
 
 def worker_raw(args: argparse.Namespace) -> dict[str, Any]:
     """The floor: one COPY (PostgreSQL) or one executemany (SQLite) of the prepared rows, one transaction."""
-    setup_django(_database(args.backend, args.pg_url))
+    _setup(args)
     import sqlite3
 
     from django.db import connection, transaction
@@ -146,7 +156,7 @@ def worker_raw(args: argparse.Namespace) -> dict[str, Any]:
 def worker_import(args: argparse.Namespace) -> dict[str, Any]:
     """The framework: ``run_import(commit=True)`` from the file, everything included (read, detect,
     parse, validate, look up, derive name columns, duplicate check, write, audit)."""
-    setup_django(_database(args.backend, args.pg_url))
+    _setup(args)
     from wutong.core.imports import run_import
     from wutong.core.models import ImportBatch
     from wutong.enterprises.models import Enterprise
@@ -176,7 +186,7 @@ def worker_import(args: argparse.Namespace) -> dict[str, Any]:
 def worker_orm(args: argparse.Namespace) -> dict[str, Any]:
     """The per-row ORM path django-import-export takes: per row, parse, ``get_or_create`` (a SELECT
     and an INSERT through ``save()``) in its own transaction. Sampled, then scaled."""
-    setup_django(_database(args.backend, args.pg_url))
+    _setup(args)
     from django.db import transaction
 
     from wutong.core.models import Street
@@ -209,7 +219,7 @@ def worker_orm(args: argparse.Namespace) -> dict[str, Any]:
 
 def worker_xlsx(args: argparse.Namespace) -> dict[str, Any]:
     """calamine reading the workbook (every cell of every row, nothing else) against the import."""
-    setup_django(_database(args.backend, args.pg_url))
+    _setup(args)
     from python_calamine import CalamineWorkbook
 
     from wutong.core.imports import run_import
@@ -292,6 +302,8 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite")
     parser.add_argument("--file")
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--no-search-index", action="store_true", help="drop the name search index first")
+    parser.add_argument("--results", default=str(RESULTS / "import.json"))
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(WORKERS[args.worker](args), default=str))
@@ -341,8 +353,9 @@ def main() -> None:
             memory_file = write_enterprise_csv(work / "memory-commit.csv", commit_rows)
         results["memory_commit"] = {"backend": backend, **run_worker("import", backend, memory_file, args)}
     results["machine"]["load_avg_after"] = os.getloadavg()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "import.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    results["params"]["search_index"] = not args.no_search_index
+    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.results).write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     print_table(results)
 
 
