@@ -303,7 +303,7 @@ class ApplicationBatch(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["pool", "name"], name="applicationbatch_unique_name")]
 
     def __str__(self) -> str:
-        return f"{self.pool.year} {self.name}"
+        return self.name
 
 
 class PoolMemberQuerySet(AccessQuerySet["PoolMember"]):
