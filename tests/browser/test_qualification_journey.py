@@ -30,7 +30,7 @@ def fast_and_inline(settings):  # type: ignore[no-untyped-def]
 
 
 def test_screen_build_a_pool_from_the_filter_and_move_a_member_to_applied(page, shot, live_server, alice):
-    first, last = generate_registry(150, seed=5)
+    first, _last = generate_registry(150, seed=5)
     for pk in range(first, first + 20):
         QualificationHolding.objects.create(
             enterprise_id=pk, kind="kexiao", issued_on=dt.date(2024, 5, 1), expires_on=dt.date(2025, 12, 31)
