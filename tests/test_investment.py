@@ -522,7 +522,8 @@ def test_promise_vs_actual_reads_the_latest_annual_report_of_the_landed_enterpri
         2000
     )  # 5000 promised, 3000 actual (万元)
     assert not rows["tax"].flagged and not rows["headcount"].flagged
-    assert rows["paid_in_capital"].actual == Decimal(2000) and not rows["paid_in_capital"].flagged
+    assert rows["registered_capital"].actual == Decimal(2000) and not rows["registered_capital"].flagged
+    assert "paid_in_capital" not in rows  # not promised: not compared
     assert [p["project"] for p in queries.promise_overview(Project.objects.all())] == [project]
 
 
@@ -698,3 +699,17 @@ def test_the_project_list_costs_the_same_queries_for_5_or_25_projects(
     with django_assert_max_num_queries(12) as large:
         client.get(reverse("investment:project_list"))
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_leads_are_rescored_from_the_list_after_a_space_appears(client, carol):
+    from wutong.core.models import Park
+
+    announcement = _announcement(industry_id=None)
+    services.score_announcements([announcement.pk], today=TODAY)
+    assert Lead.objects.get().score == 45  # amount 20 + place 15 + fresh 10
+    Space.objects.create(park=Park.objects.get(name="中设广场"), area=Decimal(1000), use=SpaceUse.RD)
+    client.force_login(carol)
+    assert 'id="rescore-leads"' in client.get(reverse("investment:lead_list")).content.decode()
+    assert client.post(reverse("investment:lead_rescore")).status_code == 302
+    assert Lead.objects.get().score == 65
+    assert actions()[-1] == "investment.lead.rescored"

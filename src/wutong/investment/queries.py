@@ -342,9 +342,8 @@ def promise_vs_actual(project: Project) -> dict[str, Any]:
     enterprise = project.enterprise
     assert enterprise is not None
     promised = {
-        "paid_in_capital": project.paid_in_capital
-        if project.paid_in_capital is not None
-        else project.registered_capital,
+        "registered_capital": project.registered_capital,
+        "paid_in_capital": project.paid_in_capital,
         "investment_amount": project.investment_amount,
         "revenue": project.expected_revenue,
         "tax": project.expected_tax,
@@ -356,7 +355,8 @@ def promise_vs_actual(project: Project) -> dict[str, Any]:
             report.operating_revenue if report.operating_revenue is not None else report.main_business_revenue
         )
     actual = {
-        "paid_in_capital": enterprise.registered_capital,
+        "registered_capital": enterprise.registered_capital,
+        "paid_in_capital": None,  # the registry holds registered, not paid-in, capital
         "investment_amount": None,  # the registry does not hold it
         "revenue": revenue,
         "tax": report.tax_paid if report else None,

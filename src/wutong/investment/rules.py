@@ -378,7 +378,8 @@ _WAN = Decimal(10_000)
 
 #: metric, label, unit; money is compared in 万元.
 PROMISE_METRICS: tuple[tuple[str, str, str], ...] = (
-    ("paid_in_capital", "实缴/注册资本", "万元"),
+    ("registered_capital", "注册资本", "万元"),
+    ("paid_in_capital", "实缴资本", "万元"),
     ("investment_amount", "投资额", "万元"),
     ("revenue", "营业收入", "万元"),
     ("tax", "纳税", "万元"),

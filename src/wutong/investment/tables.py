@@ -68,6 +68,8 @@ class LeadTable(tables.Table):
 
 
 class SpaceTable(tables.Table):
+    focus = tables.Column(accessor="park__focus_industry", verbose_name=_("园区主导产业"))
+
     class Meta:
         model = Space
         fields = (

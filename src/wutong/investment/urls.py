@@ -24,6 +24,7 @@ urlpatterns: list = [
     path("spaces/new/", views.space_create, name="space_create"),
     path("leads/", views.LeadListView.as_view(), name="lead_list"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
+    path("leads/rescore/", views.lead_rescore, name="lead_rescore"),
     path("import/", views.import_upload, name="import_upload"),
     path("import/template/<str:kind>.xlsx", views.import_template, name="import_template"),
     path("import/batches/<int:pk>/", views.importbatch_detail, name="importbatch_detail"),

@@ -134,6 +134,19 @@ class LeadListView(_List):
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("announcement")
 
+    def get_extra_context(self, request: HttpRequest) -> dict[str, Any]:
+        manage = can_manage(request.user)
+        return {"rescore_url": reverse("investment:lead_rescore") if manage else ""}
+
+
+@require_POST
+def lead_rescore(request: HttpRequest) -> HttpResponse:
+    """Score every announcement again (after chains or spaces changed)."""
+    require_manage(request.user)
+    count = services.rescore_leads(actor=request.user)
+    messages.success(request, _("已重新评分 %(n)d 条线索") % {"n": count})
+    return redirect("investment:lead_list")
+
 
 class SpaceListView(_List):
     model = Space
