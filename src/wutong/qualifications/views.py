@@ -303,12 +303,27 @@ def ladder(request: HttpRequest) -> HttpResponse:
 # --- the 资质评估 tab -------------------------------------------------------------------------
 
 
-def _explain(outcome_json: dict[str, Any]) -> dict[str, Any]:
+def _shown(value: Any) -> Any:
+    """A criterion value for the table: dicts of sub-results as "key: value" lines."""
+    if isinstance(value, dict):
+        return "；".join(f"{k}: {_shown(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "–".join(str(_shown(v)) for v in value)
+    return getattr(value, "label", value)
+
+
+def _explain(outcome_json: dict[str, Any], code: str) -> dict[str, Any]:
+    labels = {c.id: c.label for c in get_ruleset(code).criteria}
     criteria = []
     for c in outcome_json["criteria"]:
         criteria.append(
             {
                 **c,
+                "label": labels.get(c["id"], c["id"]),
+                "shown_value": _shown(c["value"]),
+                "shown_threshold": _shown(c["threshold"]),
+                "shown_gap": _shown(c["gap"]),
+                "shown_unit": c["unit"] if isinstance(c["unit"], str) else "",
                 "badge": STATUS_BADGES.get(c["status"], "secondary"),
                 "status_label": CriterionStatus(c["status"]).label,
             }
@@ -336,7 +351,7 @@ def assessments_for(enterprise: Any, on_date: dt.date) -> list[dict[str, Any]]:
         ruleset = get_ruleset(code)
         if code in stored:
             a = stored[code]
-            rows.append({"code": code, "name": ruleset.name, "stored": a, **_explain(a.results)})
+            rows.append({"code": code, "name": ruleset.name, "stored": a, **_explain(a.results, code)})
             continue
         if profile is None:
             profile = normalize_profile(profile_from_enterprise(enterprise, on_date))
@@ -344,7 +359,7 @@ def assessments_for(enterprise: Any, on_date: dt.date) -> list[dict[str, Any]]:
             outcome = assess(profile, code, on_date, estimates=services.current_estimates(enterprise, code))
         except Exception:  # a rule set with no version in force on the date
             continue
-        rows.append({"code": code, "name": ruleset.name, "stored": None, **_explain(outcome.as_json())})
+        rows.append({"code": code, "name": ruleset.name, "stored": None, **_explain(outcome.as_json(), code)})
     return rows
 
 
