@@ -235,3 +235,18 @@ def test_an_exported_target_file_imports_back_unchanged(tmp_path, carol):
     assert imports.export_file("investment_targets", exported) == 2
     again = imports.run_import("investment_targets", exported, commit=True, actor=carol)
     assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 2, 0)
+
+
+def test_the_cli_imports_announcements_and_reports_json(tmp_path, db):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    rows = [["深圳某某股份有限公司", "002001", "2026-01-05", "总部项目", "1.2亿", "待定", "6513", "", "", ""]]
+    path = write_csv(tmp_path / "a.csv", [ANNOUNCEMENT_HEADER, *rows])
+    out = io.StringIO()
+    call_command("import", "investment_announcements", str(path), "--json", stdout=out, stderr=io.StringIO())
+    assert json.loads(out.getvalue())["created"] == 1
+    assert Announcement.objects.get().amount == Decimal("120000000.00")
+    assert Lead.objects.count() == 1
