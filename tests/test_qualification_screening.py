@@ -85,6 +85,12 @@ def test_screening_results_equal_single_assessments_on_a_random_sample(registry,
     assert narrowed.score_max - narrowed.score_min <= Decimal("100")
 
 
+def test_the_fast_normalisation_equals_normalize_profile_for_every_registry_profile(registry):
+    first, last = registry
+    for profile in screening.profiles_for_chunk(first, last, D).values():
+        assert screening.registry_normalized(profile) == normalize_profile(profile)
+
+
 def test_a_chunk_is_read_with_three_queries_whatever_its_size(registry):
     first, last = registry
     with CaptureQueriesContext(connection) as small:
