@@ -136,7 +136,7 @@ def _staff(ctx: DemoContext) -> list[Any]:
 def build_investment(ctx: DemoContext) -> None:
     from wutong.core.models import Park
     from wutong.enterprises.models import Enterprise
-    from wutong.investment import services
+    from wutong.investment import queries, services
     from wutong.investment.models import (
         Activity,
         Announcement,
@@ -301,7 +301,14 @@ def build_investment(ctx: DemoContext) -> None:
             Enterprise.objects.filter(source=SourceKind.DEMO).values_list("pk", flat=True)[:5000]
         )
         landed_pool = rng.sample(ent_ids, min(len(ent_ids), 40))
-        firms = {e.pk: e for e in Enterprise.objects.filter(pk__in=landed_pool)}
+        # Firms holding a valid 国高 land mostly through third parties (2021 report: 第三方机构 brought
+        # 60 % of the 国高 brought in), so the attribution page tells the seeds' story.
+        gaoxin_pool = sorted(
+            queries.valid_gaoxin_ids(ent_ids, today) if len(ent_ids) <= 50_000 else set(), reverse=True
+        )[:40]
+        rng.shuffle(gaoxin_pool)
+        landed_pool = [pk for pk in landed_pool if pk not in set(gaoxin_pool)]
+        firms = {e.pk: e for e in Enterprise.objects.filter(pk__in=landed_pool + gaoxin_pool)}
         stage_weights = [22, 18, 14, 10, 12, 6]
         pool = targets + fund_targets
         rng.shuffle(pool)
@@ -309,7 +316,7 @@ def build_investment(ctx: DemoContext) -> None:
         for target in pool[:90]:
             furthest = rng.choices(range(len(PIPELINE)), stage_weights)[0]
             lost = furthest < PIPELINE.index(Stage.LANDED) and rng.random() < 0.15
-            if furthest >= PIPELINE.index(Stage.LANDED) and not landed_pool:
+            if furthest >= PIPELINE.index(Stage.LANDED) and not (landed_pool or gaoxin_pool):
                 furthest = PIPELINE.index(Stage.SIGNED)
             start = today - dt.timedelta(days=rng.randint(60, 700))
             day, history = start, [(start, "", str(Stage.LEAD))]
@@ -349,7 +356,9 @@ def build_investment(ctx: DemoContext) -> None:
                 p.signed_on = history[PIPELINE.index(Stage.SIGNED)][0]
                 p.move_in_on = p.signed_on + dt.timedelta(days=rng.choice([60, 90, 180]))
             if furthest >= PIPELINE.index(Stage.LANDED):
-                firm = firms[landed_pool.pop()]
+                wants_gaoxin = rng.random() < (0.7 if target.channel == Channel.THIRD_PARTY else 0.15)
+                source = gaoxin_pool if (wants_gaoxin and gaoxin_pool) or not landed_pool else landed_pool
+                firm = firms[source.pop()]
                 p.enterprise, p.uscc = firm, firm.uscc
                 p.landed_on = history[PIPELINE.index(Stage.LANDED)][0]
             if furthest >= PIPELINE.index(Stage.OPERATING):
