@@ -95,6 +95,13 @@ def test_a_staff_member_plans_records_and_raises_a_demand_from_a_visit(
     page.goto(live_server.url + f"/visits/{visit.pk}/")
     assert demand.number in page.locator("#visit-demands").inner_text()
 
+    # the next visit's brief lists the open demand and this visit's next steps
+    page.click("text=走访简报")
+    page.wait_for_url(re.compile(r"/visits/brief/\d+/$"))
+    assert demand.number in page.locator("#brief-demands").inner_text()
+    assert "组织财务辅导" in page.locator("#brief-visits").inner_text()
+    shot("brief")
+
 
 def test_the_coverage_page_draws_its_charts_and_marks_overdue_firms(
     page, shot, live_server, bob, alice, district_leader, org
