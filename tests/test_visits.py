@@ -372,3 +372,24 @@ def test_a_planned_visit_cannot_raise_demands_yet(alice, org):
         )
     assert "走访记录完成后" in exc.value.message
     assert not Demand.objects.exists()
+
+
+def test_moving_a_member_to_another_tier_changes_its_cadence_and_is_audited(alice, bob):
+    key_list = services.create_key_list(name="名单", tiers=[("A", "A类", 30), ("C", "C类", 180)], actor=bob)
+    other = services.create_key_list(name="另一名单", tiers=[("A", "A类", 30)], actor=bob)
+    firm = make_enterprise()
+    services.add_members(
+        key_list,
+        usccs=[firm.uscc],
+        tier=key_list.tiers.get(code="A"),
+        added_on=dt.date(2026, 9, 1),
+        actor=bob,
+    )
+    member = KeyListMember.objects.get()
+    assert queries.overdue_members(TODAY).count() == 1  # 2026-09-01 + 30 < 11-24
+    with pytest.raises(DomainError):
+        services.change_member_tier(member, tier=other.tiers.get(), actor=alice)
+    services.change_member_tier(member, tier=key_list.tiers.get(code="C"), actor=alice)
+    assert queries.overdue_members(TODAY).count() == 0  # 09-01 + 180 is in 2027
+    entry = AuditEntry.objects.get(action="visits.key_list_member.tier_changed")
+    assert entry.changes == {"tier": ["A", "C"]}

@@ -9,6 +9,8 @@ import io
 import openpyxl
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -304,3 +306,22 @@ def test_the_visit_list_page_stays_within_its_query_budget(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("visits:visit_list"))
     assert response.status_code == 200 and len(response.context["table"].page.object_list) == 15
+
+
+def test_the_key_list_page_costs_the_same_queries_for_five_or_fifty_members(client, bob, org):
+    key_list = services.create_key_list(name="重点企业名单", tiers=[("A", "A类", 30)], actor=bob)
+    tier = key_list.tiers.get()
+    client.force_login(bob)
+    url = reverse("visits:keylist_detail", args=[key_list.pk])
+
+    def grow_to(n: int) -> int:
+        have = KeyListMember.objects.count()
+        firms = [
+            Enterprise.objects.create(name=f"企业{i}", uscc=f"91440303MA{i:08d}") for i in range(have, n)
+        ]
+        services.add_members(key_list, usccs=[f.uscc for f in firms], tier=tier, actor=bob)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    assert grow_to(5) == grow_to(50)
