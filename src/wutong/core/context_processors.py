@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from wutong.accounts.roles import has_capability
 from wutong.core.navigation import menu_for
 
 
@@ -13,4 +14,5 @@ def wutong(request: HttpRequest) -> dict[str, Any]:
         "district_name": settings.WUTONG_DISTRICT_NAME,
         "bureau_name": settings.WUTONG_BUREAU_NAME,
         "site_title": settings.WUTONG_TITLE,
+        "can_search_enterprises": has_capability(user, "enterprises.list"),
     }

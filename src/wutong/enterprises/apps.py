@@ -10,6 +10,7 @@ class EnterprisesConfig(AppConfig):
     def ready(self) -> None:
         from wutong.core import navigation
         from wutong.enterprises import access
+        from wutong.enterprises.queries import register_dashboard_cards
 
         access.register()
         navigation.register(
@@ -22,3 +23,4 @@ class EnterprisesConfig(AppConfig):
                 capability="enterprises.list",
             )
         )
+        register_dashboard_cards()

@@ -124,6 +124,9 @@ class Enterprise(SourcedModel):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["street", "status"]),
+            # The list is ordered by name: these let a filtered page stop after 50 rows at 3 M.
+            models.Index(fields=["street", "status", "name"], name="enterprise_street_status_name"),
+            models.Index(fields=["industry", "name"], name="enterprise_industry_name"),
             models.Index(fields=["industry", "status"]),
             models.Index(fields=["latest_revenue"]),
         ]
