@@ -7,6 +7,11 @@
 * ``shot(label)``: an extra screenshot mid-test, ``test-artifacts/<test name>-<label>.png``.
 
 Mark browser tests ``@pytest.mark.browser`` (``pytest -m "not browser"`` leaves them out).
+
+Tests that use ``live_server`` need ``@pytest.mark.django_db(transaction=True)``. Such tests end
+with a flush of every table, which would also wipe what data migrations loaded (GB/T 4754
+industries, streets, parks, demand categories, rule-set versions) for the tests after them; the
+harness therefore turns on ``serialized_rollback`` for them, so each starts from the migrated data.
 """
 
 from __future__ import annotations
@@ -35,6 +40,22 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 20_000
+
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE not in Path(str(item.path)).resolve().parents:
+            continue
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker is not None
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            item.add_marker(pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True))
 
 
 def in_ci() -> bool:
