@@ -26,16 +26,6 @@ class DemandsConfig(AppConfig):
                 capability="demands.view",
             )
         )
-        navigation.register(
-            navigation.MenuItem(
-                "demand_stats",
-                _("诉求统计"),
-                "demands:demand_stats",
-                icon="bar-chart",
-                order=31,
-                capability="demands.stats",
-            )
-        )
         tabs.register(
             tabs.EnterpriseTab(
                 "demands",

@@ -48,7 +48,9 @@
         var kind = el.getAttribute("data-chart");
         if (!data[kind]) return;
         var chart = echarts.getInstanceByDom(el) || echarts.init(el);
-        chart.setOption(option(kind, data[kind]));
+        var opts = option(kind, data[kind]);
+        opts.animation = false;  // figures, not a show: and screenshots see the final chart
+        chart.setOption(opts);
         el.setAttribute("data-drawn", "1");
       });
     });
