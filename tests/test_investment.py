@@ -713,3 +713,22 @@ def test_leads_are_rescored_from_the_list_after_a_space_appears(client, carol):
     assert client.post(reverse("investment:lead_rescore")).status_code == 302
     assert Lead.objects.get().score == 65
     assert actions()[-1] == "investment.lead.rescored"
+
+
+def test_staff_build_a_chain_and_its_segments_through_the_forms(client, carol, alice):
+    client.force_login(carol)
+    assert client.post(reverse("investment:chain_create"), {"name": "新材料", "order": 3}).status_code == 302
+    chain = Chain.objects.get(name="新材料")
+    response = client.post(
+        reverse("investment:segment_create"),
+        {"chain": chain.pk, "position": "upstream", "name": "电子材料", "industry_codes": "3985", "order": 0},
+    )
+    assert response.status_code == 302
+    assert list(chain.segments.values_list("name", "industry_codes")) == [("电子材料", "3985")]
+    refused = client.post(
+        reverse("investment:segment_create"),
+        {"chain": chain.pk, "position": "upstream", "name": "x", "industry_codes": "0000", "order": 0},
+    )
+    assert "行业代码不存在：0000" in refused.content.decode()
+    client.force_login(alice)
+    assert client.get(reverse("investment:chain_create")).status_code == 403

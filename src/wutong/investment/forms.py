@@ -13,8 +13,8 @@ from wutong.accounts.roles import INTERNAL_ROLES
 from wutong.core.models import Industry
 from wutong.enterprises.identity import compact_uscc
 from wutong.enterprises.models import Enterprise
-from wutong.investment.choices import ChainLinkKind, LostReason, PlanMetric
-from wutong.investment.models import Activity, ChainSegment, Project, Space, Target, TargetList
+from wutong.investment.choices import ChainLinkKind, ChainPosition, LostReason, PlanMetric
+from wutong.investment.models import Activity, Chain, ChainSegment, Project, Space, Target, TargetList
 
 WAN = Decimal(10_000)
 
@@ -276,3 +276,20 @@ class ChainLinkForm(StyledForm):
         data["leader"] = self._enterprise("leader_uscc")
         data["counterpart_enterprise"] = self._enterprise("counterpart_uscc")
         return data
+
+
+class ChainForm(StyledForm):
+    name = forms.CharField(label=_("产业链"), max_length=50)
+    description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    order = forms.IntegerField(label=_("排序"), min_value=0, initial=0)
+
+
+class SegmentForm(StyledForm):
+    chain = forms.ModelChoiceField(label=_("产业链"), queryset=Chain.objects.all())
+    position = forms.ChoiceField(label=_("环节位置"), choices=ChainPosition.choices)
+    name = forms.CharField(label=_("环节名称"), max_length=60)
+    industry_codes = forms.CharField(
+        label=_("行业代码"), max_length=200, required=False, help_text=_("GB/T 4754 代码，多个用逗号分隔")
+    )
+    keywords = forms.CharField(label=_("关键词"), max_length=300, required=False)
+    order = forms.IntegerField(label=_("排序"), min_value=0, initial=0)

@@ -487,6 +487,36 @@ def chain_map(request: HttpRequest) -> HttpResponse:
     )
 
 
+def chain_create(request: HttpRequest) -> HttpResponse:
+    require_manage(request.user)
+    form = f.ChainForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_chain(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            return redirect("investment:chain_map")
+    back = reverse("investment:chain_map")
+    return render(request, "investment/form.html", {"title": _("新建产业链"), "form": form, "back": back})
+
+
+def segment_create(request: HttpRequest) -> HttpResponse:
+    require_manage(request.user)
+    form = f.SegmentForm(request.POST or None, initial={"chain": request.GET.get("chain")})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        chain = data.pop("chain")
+        try:
+            services.add_chain_segment(chain, actor=request.user, **data)
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            return redirect(reverse("investment:chain_map") + f"#chain-{chain.pk}")
+    back = reverse("investment:chain_map")
+    return render(request, "investment/form.html", {"title": _("新建产业链环节"), "form": form, "back": back})
+
+
 def chain_detail(request: HttpRequest, pk: int) -> HttpResponse:
     chain = access_chain(request.user, pk)
     return redirect(reverse("investment:chain_map") + f"#chain-{chain.pk}")
