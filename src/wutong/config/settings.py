@@ -178,6 +178,9 @@ WUTONG_DISTRICT_NAME = env_str("DISTRICT_NAME") or "罗湖区"
 WUTONG_DISTRICT_CODE = env_str("DISTRICT_CODE") or "440303"
 WUTONG_BUREAU_NAME = env_str("BUREAU_NAME") or "区科技创新局"
 
+# --- Demands: escalation to the bureau leader (督办) this many working days past the deadline ----
+WUTONG_DEMAND_LEVEL_TWO_AFTER = env_int("DEMAND_LEVEL_TWO_AFTER", 3)
+
 # --- Lists, API -------------------------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}

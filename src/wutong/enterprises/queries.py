@@ -233,7 +233,7 @@ def annual_table(reports: list[AnnualReport]) -> dict[str, Any]:
         money = field in MONEY_FIGURES
         rows.append(
             {
-                "label": AnnualReport._meta.get_field(field).verbose_name,
+                "label": AnnualReport._meta.get_field(field).verbose_name,  # type: ignore[union-attr]
                 "money": money,
                 "values": [to_wanyuan(v) if money else v for v in values],
             }

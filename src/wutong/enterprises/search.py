@@ -252,7 +252,7 @@ def search_filter(queryset: QuerySet[Enterprise], query: str) -> QuerySet[Enterp
         former = _contains_filter(FormerName.objects.all(), "enterprises_formername", ["name"], text)
         condition |= Q(pk__in=former.values("enterprise_id"))
     else:
-        condition |= Exists(FormerName.objects.filter(enterprise=OuterRef("pk"), name__contains=text))
+        condition |= Q(Exists(FormerName.objects.filter(enterprise=OuterRef("pk"), name__contains=text)))
     return queryset.filter(condition)
 
 
