@@ -134,19 +134,19 @@ def build_qualifications(ctx: DemoContext) -> None:
         changes, records = [], []
         for member in members:
             day = start
-            previous = PoolStage.POTENTIAL
-            for stage in PATHS[member.stage]:
+            previous: str = PoolStage.POTENTIAL
+            for step in PATHS[member.stage]:
                 day = min(on_date, day + dt.timedelta(days=rng.randint(15, 50)))
-                if stage == PoolStage.APPLIED and member.batch is not None and member.batch.submitted_on:
+                if step == PoolStage.APPLIED and member.batch is not None and member.batch.submitted_on:
                     day = min(on_date, member.batch.submitted_on)
-                if stage in (PoolStage.CERTIFIED, PoolStage.REJECTED):
+                if step in (PoolStage.CERTIFIED, PoolStage.REJECTED):
                     day = min(on_date, first.published_on or on_date)
                 changes.append(
                     PoolMemberStageChange(
-                        member=member, from_stage=previous, to_stage=stage, changed_on=day, by=member.owner
+                        member=member, from_stage=previous, to_stage=step, changed_on=day, by=member.owner
                     )
                 )
-                previous = stage
+                previous = step
             member.stage_changed_on = day
             if member.stage != PoolStage.POTENTIAL:
                 for k in range(rng.randint(1, 3)):

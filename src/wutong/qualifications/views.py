@@ -429,7 +429,7 @@ def dashboard_cards(user: Any) -> list[dict[str, Any]]:
     results = ScreeningResult.objects.filter(rule_version__code="gaoxin")
     counts = queries.year_counts("gaoxin", year)
     results_url = _url("qualifications:result_list")
-    cards = [
+    cards: list[dict[str, Any]] = [
         {
             "label": _("有望通过国高但未持有"),
             "value": queries.likely_not_holding(results).count(),
