@@ -233,12 +233,19 @@ class RuleVersion:
     thresholds: Mapping[str, Any]
     flags: Mapping[str, Any]
     notes: str = ""
+    #: Flags parsed once per key (a screening asks for them millions of times); Flag is immutable.
+    _flag_cache: dict[str, tuple[Flag, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
     def flags_for(self, key: str) -> list[Flag]:
-        return [Flag.from_json(item) for item in self.flags.get(key, [])]
+        cached = self._flag_cache.get(key)
+        if cached is None:
+            cached = self._flag_cache[key] = tuple(Flag.from_json(item) for item in self.flags.get(key, []))
+        return list(cached)
 
     def as_json(self) -> dict[str, Any]:
         return {
