@@ -214,3 +214,40 @@ def test_dashboard_cards_count_prospects_expiries_and_pool_progress(alice):
     expiring = screening.ScreeningResult.objects.filter(holding_expires_on__year=2026).count()
     assert cards["国高今年到期"]["value"] == expiring
     assert dashboard_cards(None) == []
+
+
+def test_firms_are_added_to_a_pool_by_hand_and_unknown_codes_are_named(client, alice):
+    firm = short_firm()
+    pool = services.create_pool(name="手工库", rule_code="gaoxin", year=2026, actor=alice)
+    login(client, alice)
+    url = f"/qualifications/pools/{pool.pk}/"
+    refused = client.post(url, {"action": "add", "usccs": f"{firm.uscc}\n91440300MA5X999999"})
+    assert "一企一档中没有：91440300MA5X999999" in refused.content.decode()
+    assert pool.members.count() == 0
+    assert client.post(url, {"action": "add", "usccs": firm.uscc.lower()}).status_code == 302
+    assert list(pool.members.values_list("enterprise_id", "stage")) == [(firm.pk, PoolStage.POTENTIAL)]
+
+
+def test_an_agency_sees_only_its_members_on_the_pool_page_and_may_coach_but_not_move(
+    client, alice, agency_user
+):
+    firm, other = short_firm(), Enterprise.objects.create(uscc="91440300MA5G000025", name="另一家")
+    pool = services.create_pool(
+        name="P", rule_code="gaoxin", year=2026, actor=alice, enterprise_ids=[firm.pk, other.pk]
+    )
+    mine = pool.members.get(enterprise=firm)
+    services.assign_member(mine, agency=agency_user.org_unit, actor=alice)
+    login(client, agency_user)
+    html = client.get(f"/qualifications/pools/{pool.pk}/").content.decode()
+    assert firm.name in html and "另一家" not in html
+    page = client.get(f"/qualifications/members/{mine.pk}/").content.decode()
+    assert 'id="coaching-form"' in page and 'id="stage-form"' not in page
+    moved = client.post(f"/qualifications/members/{mine.pk}/", {"action": "stage", "stage": "coaching"})
+    assert moved.status_code == 403
+    client.post(
+        f"/qualifications/members/{mine.pk}/",
+        {"action": "coach", "date": "2026-05-30", "content": "研发费用辅助账辅导", "next_step": "补材料"},
+    )
+    assert mine.coaching_records.get().agency == agency_user.org_unit
+    other_member = pool.members.get(enterprise=other)
+    assert client.get(f"/qualifications/members/{other_member.pk}/").status_code == 404

@@ -88,3 +88,17 @@ class EstimateForm(_Bootstrap):
     min_points = forms.DecimalField(label=_("下限"), min_value=0, decimal_places=2)
     max_points = forms.DecimalField(label=_("上限"), min_value=0, decimal_places=2)
     note = forms.CharField(label=_("依据说明"), required=False)
+
+
+class AddMembersForm(_Bootstrap):
+    usccs = forms.CharField(
+        label=_("统一社会信用代码"),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "每行一个或以逗号分隔"}),
+    )
+
+    def clean_usccs(self) -> list[str]:
+        raw = self.cleaned_data["usccs"].replace(",", "\n").replace("，", "\n")
+        codes = [line.strip().upper() for line in raw.splitlines() if line.strip()]
+        if not codes:
+            raise forms.ValidationError(_("请填写统一社会信用代码"))
+        return list(dict.fromkeys(codes))

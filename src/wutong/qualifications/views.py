@@ -191,15 +191,23 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
     table = PoolMemberTable(members.filter(stage=stage) if stage in PoolStage.values else members)
     table.paginate(page=request.GET.get("page", 1), per_page=50)
     may_manage = has_capability(request.user, "qualifications.manage_pools")
-    batch_form = f.BatchForm(request.POST or None)
+    action = request.POST.get("action", "batch")
+    batch_form = f.BatchForm(request.POST if action == "batch" else None)
+    add_form = f.AddMembersForm(request.POST if action == "add" else None)
     if request.method == "POST":
         _require(request, "qualifications.manage_pools")
-        if batch_form.is_valid():
+        form: Any = batch_form if action == "batch" else add_form
+        if form.is_valid():
             try:
-                services.create_batch(pool, actor=request.user, **batch_form.cleaned_data)
+                if action == "batch":
+                    services.create_batch(pool, actor=request.user, **form.cleaned_data)
+                else:
+                    ids = _enterprise_ids(request, form)
+                    if ids is not None:
+                        services.add_pool_members(pool, enterprise_ids=ids, actor=request.user)
             except DomainError as exc:
-                _add_domain_error(batch_form, exc)
-            else:
+                _add_domain_error(form, exc)
+            if not form.errors:
                 return redirect("qualifications:pool_detail", pool.pk)
     stats = queries.pool_stats(pool, members)
     return render(
@@ -212,10 +220,24 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stage_rows": [(value, label, stats["stages"][value]) for value, label in PoolStage.choices],
             "batches": queries.batch_counts(pool),
             "batch_form": batch_form,
+            "add_form": add_form,
             "may_manage": may_manage,
             "current_stage": stage,
         },
     )
+
+
+def _enterprise_ids(request: HttpRequest, form: Any) -> list[int] | None:
+    """The registry ids of the USCCs typed into the form; an unknown code is a form error."""
+    from wutong.enterprises.models import Enterprise
+
+    codes = form.cleaned_data["usccs"]
+    found = dict(Enterprise.objects.visible_to(request.user).filter(uscc__in=codes).values_list("uscc", "pk"))
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        form.add_error("usccs", _("一企一档中没有：%(codes)s") % {"codes": "、".join(unknown)})
+        return None
+    return list(found.values())
 
 
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
