@@ -251,3 +251,19 @@ def test_an_agency_sees_only_its_members_on_the_pool_page_and_may_coach_but_not_
     assert mine.coaching_records.get().agency == agency_user.org_unit
     other_member = pool.members.get(enterprise=other)
     assert client.get(f"/qualifications/members/{other_member.pk}/").status_code == 404
+
+
+def test_list_and_detail_pages_keep_a_query_budget_whatever_the_rows(
+    client, alice, django_assert_max_num_queries
+):
+    _screen(120)
+    ids = list(screening.ScreeningResult.objects.values_list("enterprise_id", flat=True)[:60])
+    pool = services.create_pool(name="预算", rule_code="gaoxin", year=2026, actor=alice, enterprise_ids=ids)
+    login(client, alice)
+    client.get("/qualifications/results/")  # warm the session and content types
+    with django_assert_max_num_queries(10):
+        assert client.get("/qualifications/results/").status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.get(f"/qualifications/pools/{pool.pk}/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get("/qualifications/pools/").status_code == 200

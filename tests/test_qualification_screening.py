@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -183,3 +184,17 @@ def test_an_enterprise_user_may_not_start_a_screening(enterprise_user):
 
     with pytest.raises(PermissionDenied):
         start_screening(rule_code="gaoxin", on_date=D, actor=enterprise_user)
+
+
+def test_the_screen_command_screens_the_registry_and_prints_the_counts(registry):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("screen", "-q", "gaoxin", "--date", "2026-06-01", "--chunk", "200", stdout=out)
+    printed = json.loads(out.getvalue())
+    assert printed["processed"] == 600 == sum(printed["counts"].values())
+    stored = Counter(ScreeningResult.objects.values_list("verdict", flat=True))
+    assert printed["counts"] == dict(stored)
