@@ -8,6 +8,14 @@ import pytest
 pytest_plugins = ["tests.personas"]
 
 
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    """A fast password hasher for the suite: PBKDF2 with Django's iteration count makes every
+    persona cost ~0.3 s. (Browser tests that start ``wutong serve`` use the real hashers.)"""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """Let Django flush the audit table between transactional tests (the append-only triggers

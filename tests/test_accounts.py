@@ -13,7 +13,7 @@ from tests.personas import PASSWORD
 from wutong.accounts import services
 from wutong.accounts.choices import OrgUnitKind, Role
 from wutong.accounts.models import OrgUnit, User
-from wutong.accounts.views import bureau_full_name
+from wutong.core.context_processors import bureau_full_name
 from wutong.core.exceptions import DomainError
 from wutong.core.models import AuditEntry
 

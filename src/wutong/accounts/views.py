@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -39,22 +36,11 @@ from wutong.core.exceptions import DomainError
 from wutong.core.views import ObjectListView
 
 
-def bureau_full_name() -> str:
-    """The issuer as people write it: 罗湖区 + 区科技创新局 → 罗湖区科技创新局 (not 罗湖区区…)."""
-    district, bureau = settings.WUTONG_DISTRICT_NAME, settings.WUTONG_BUREAU_NAME
-    if district and bureau[:1] == district[-1:]:
-        bureau = bureau[1:]
-    return district + bureau
-
-
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "bureau_full_name": bureau_full_name()}
 
 
 def password_change(request: HttpRequest) -> HttpResponse:

@@ -41,6 +41,51 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
         return scope(self, user)  # type: ignore[return-value]
 
 
+# How the past-tense verbs of action names read in Chinese (unknown verbs show as they are).
+ACTION_VERBS = {
+    "created": _("新建"),
+    "updated": _("修改"),
+    "deleted": _("删除"),
+    "removed": _("移除"),
+    "added": _("添加"),
+    "merged": _("合并"),
+    "renamed": _("更名"),
+    "imported": _("导入"),
+    "committed": _("导入"),
+    "logged_in": _("登录"),
+    "login_failed": _("登录失败"),
+    "locked": _("锁定"),
+    "unlocked": _("解锁"),
+    "password_changed": _("修改密码"),
+    "password_reset": _("重置密码"),
+    "accepted": _("签收"),
+    "routed": _("交办"),
+    "transferred": _("转办"),
+    "returned": _("退回"),
+    "replied": _("答复"),
+    "rated": _("评价"),
+    "closed": _("办结"),
+    "reopened": _("重新办理"),
+    "rejected": _("不予受理"),
+    "commented": _("评论"),
+    "escalated": _("督办"),
+    "submitted": _("提交"),
+    "started": _("开始办理"),
+    "planned": _("计划"),
+    "recorded": _("记录"),
+    "cancelled": _("取消"),
+    "assigned": _("指派"),
+    "moved": _("变更阶段"),
+    "landed": _("落地"),
+    "lost": _("流失"),
+    "dismissed": _("排除"),
+    "phone_revealed": _("查看电话"),
+    "built": _("生成"),
+    "assessed": _("评估"),
+    "estimated": _("专家估分"),
+}
+
+
 class AuditEntry(models.Model):
     """One business event: who did what to which record, with the changed fields before and after.
 
@@ -86,6 +131,19 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("审计日志只能追加，不能删除")
+
+    @property
+    def action_display(self) -> str:
+        """``enterprises.enterprise.merged`` → "合并 企业" for people; the code stays in the log."""
+        from django.apps import apps
+
+        verb = self.action.rsplit(".", 1)[-1]
+        label = str(ACTION_VERBS.get(verb, verb))
+        try:
+            model = apps.get_model(self.target_type) if self.target_type else None
+        except (LookupError, ValueError):
+            model = None
+        return f"{label} {model._meta.verbose_name}" if model is not None else label
 
 
 # --- Reference data ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import select_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -68,8 +69,12 @@ class ObjectListView(View):
             "table": table,
             **self.get_extra_context(request),
         }
-        template = f"{self.template_name}#results" if request.htmx else self.template_name  # type: ignore[attr-defined]
-        return render(request, template, context)
+        if request.htmx:  # type: ignore[attr-defined]
+            # A list template that extends object_list.html without redefining the partial
+            # falls back to the generic one (partials are not inherited).
+            partial = select_template([f"{self.template_name}#results", "core/object_list.html#results"])
+            return HttpResponse(partial.render(context, request))
+        return render(request, self.template_name, context)
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:

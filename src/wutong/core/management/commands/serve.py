@@ -52,6 +52,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("WUTONG_PORT", "8000")))
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
         parser.add_argument("--no-demo", action="store_true", help="do not load the demo district")
+        parser.add_argument(
+            "--demo-enterprises",
+            type=int,
+            default=int(os.environ.get("WUTONG_DEMO_ENTERPRISES", "20000")),
+            help="size of the demo district built on an empty database (default 20,000)",
+        )
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -60,7 +66,13 @@ class Command(BaseCommand):
 
         if not options["no_demo"] and not User.objects.exists():
             self.stdout.write("首次运行：正在生成演示辖区数据（约 1 分钟）… / building the demo district…")
-            call_command("demo", stdout=self.stdout)
+            call_command("demo", enterprises=options["demo_enterprises"], stdout=self.stdout)
+            self.stdout.write(
+                self.style.WARNING(
+                    "演示账号共用一个公开的密码：生产环境请用 --no-demo 启动。"
+                    " / Demo users share a public password: run production with --no-demo."
+                )
+            )
         username, password = ensure_admin(self.stdout)
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"梧桐 Wutong 已启动: {url}"))
