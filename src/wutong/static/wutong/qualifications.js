@@ -13,6 +13,7 @@
     var ups = data.links.map(function (l) { return l.source + "→" + l.target + " " + l.value; }).join("；");
     var chart = echarts.getInstanceByDom(el) || echarts.init(el);
     chart.setOption({
+      animation: false,
       title: { text: "各梯级企业数与升级流动", subtext: ups || "无升级", left: "center", textStyle: { fontSize: 13 },
                subtextStyle: { fontSize: 11, width: 900, overflow: "break" } },
       tooltip: { trigger: "axis" },
