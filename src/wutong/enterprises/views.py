@@ -47,6 +47,9 @@ class EnterpriseListView(ObjectListView):
             "import_url": _reverse_or_empty("enterprises:import_upload")
             if has_capability(user, "enterprises.import")
             else "",
+            "duplicates_url": _reverse_or_empty("enterprises:duplicate_list")
+            if has_capability(user, "enterprises.merge")
+            else "",
         }
 
 
