@@ -248,10 +248,12 @@ def test_outside_roles_cannot_read_reference_pages(partner, enterprise_user, url
 
 
 @pytest.mark.django_db
-def test_holiday_page_warns_for_a_year_without_a_notice(alice) -> None:  # type: ignore[no-untyped-def]
+def test_holiday_page_warns_for_a_year_without_a_notice(alice, leader) -> None:  # type: ignore[no-untyped-def]
     page = login(alice).get(reverse("core:holiday_list"), {"year": 2027}).content.decode()
     assert "2027 年的法定节假日和调休尚未录入" in page
-    assert "holiday-add-form" not in page  # staff read, administrators edit
+    assert "holiday-add-form" in page  # staff keep the calendar their deadlines depend on
+    leader_page = login(leader).get(reverse("core:holiday_list"), {"year": 2027}).content.decode()
+    assert "holiday-add-form" not in leader_page  # leaders read it
     known = login(alice).get(reverse("core:holiday_list"), {"year": 2026}).content.decode()
     assert "尚未录入" not in known and "本年共 248 个工作日" in known and "National Day" in known
 
@@ -290,8 +292,8 @@ def test_pasted_notice_errors_are_shown_by_line_and_nothing_is_saved(admin_user)
 
 
 @pytest.mark.django_db
-def test_staff_cannot_post_holiday_changes(alice) -> None:  # type: ignore[no-untyped-def]
-    client = login(alice)
+def test_a_leader_without_the_capability_cannot_post_holiday_changes(leader) -> None:  # type: ignore[no-untyped-def]
+    client = login(leader)
     assert (
         client.post(reverse("core:holiday_add"), {"date": "2027-01-01", "kind": "holiday"}).status_code == 403
     )

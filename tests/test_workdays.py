@@ -166,11 +166,11 @@ def test_a_workday_row_on_a_weekday_is_refused(admin_user) -> None:  # type: ign
 
 
 @pytest.mark.django_db
-def test_staff_without_the_capability_cannot_change_holidays(alice) -> None:  # type: ignore[no-untyped-def]
+def test_users_without_the_capability_cannot_change_holidays(district_leader) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PermissionDenied):
-        services.add_holiday(date=D(2027, 1, 1), kind=HolidayKind.HOLIDAY, actor=alice)
+        services.add_holiday(date=D(2027, 1, 1), kind=HolidayKind.HOLIDAY, actor=district_leader)
     with pytest.raises(PermissionDenied):
-        services.import_holiday_notice("2027-01-01 holiday 元旦", actor=alice)
+        services.import_holiday_notice("2027-01-01 holiday 元旦", actor=district_leader)
     assert not Holiday.objects.exists()
 
 

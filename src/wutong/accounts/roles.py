@@ -20,6 +20,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "core.view_audit": frozenset({Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.ADMIN, Role.STAFF}),
     "core.view_reference": INTERNAL_ROLES,
     "core.manage_reference": frozenset({Role.ADMIN}),
+    # The working-day calendar is kept by the people whose deadlines depend on it.
+    "core.manage_holidays": frozenset({Role.STAFF, Role.SECTION_HEAD, Role.ADMIN}),
     "accounts.view_users": frozenset({Role.SECTION_HEAD, Role.BUREAU_LEADER, Role.ADMIN}),
     "accounts.manage_users": frozenset({Role.ADMIN}),
     "enterprises.view": INTERNAL_ROLES | {Role.AGENCY, Role.ENTERPRISE},

@@ -1,7 +1,7 @@
 """Reference-data pages: GB/T 4754-2017 industries, streets, parks and the holiday calendar.
 
 Anyone with ``core.view_reference`` reads them; holidays are changed through ``core.services``
-(``core.manage_reference``). Reference rows are not record-scoped: the capability is the gate.
+(``core.manage_holidays``). Reference rows are not record-scoped: the capability is the gate.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from wutong.core.reference_forms import (
 from wutong.core.views import ObjectListView
 
 VIEW = "core.view_reference"
-MANAGE = "core.manage_reference"
+MANAGE = "core.manage_holidays"
 
 
 class ReferenceListView(ObjectListView):

@@ -2,7 +2,7 @@
 
 ``chinesecalendar`` knows the State Council's holiday notices up to 2026; each December the
 bureau enters the next year's notice here (one day at a time, or by pasting the notice as lines).
-Every service checks ``core.manage_reference``, writes in one transaction with one audit entry,
+Every service checks ``core.manage_holidays``, writes in one transaction with one audit entry,
 and tells the working-day calendar to forget its cached years.
 """
 
@@ -22,7 +22,7 @@ from wutong.core.choices import HolidayKind
 from wutong.core.exceptions import DomainError
 from wutong.core.models import Holiday
 
-CAPABILITY = "core.manage_reference"
+CAPABILITY = "core.manage_holidays"
 NAME_MAX = Holiday._meta.get_field("name").max_length or 50
 
 #: Words accepted for the kind column of a pasted notice (English codes and the usual Chinese).
