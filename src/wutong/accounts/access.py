@@ -10,7 +10,7 @@ from wutong.accounts.choices import Role
 from wutong.accounts.models import OrgUnit, User
 from wutong.accounts.roles import BUREAU_WIDE_ROLES, INTERNAL_ROLES, has_capability, role_of
 from wutong.core import access
-from wutong.core.models import AuditEntry
+from wutong.core.models import AuditEntry, ImportBatch
 
 
 def scope_users(qs: QuerySet[User], user: Any) -> QuerySet[User]:
@@ -44,12 +44,20 @@ def scope_audit(qs: QuerySet[AuditEntry], user: Any) -> QuerySet[AuditEntry]:
     return qs.none()
 
 
+def scope_import_batches(qs: QuerySet[ImportBatch], user: Any) -> QuerySet[ImportBatch]:
+    """Bureau users see every import (the registry is shared); others only their own uploads."""
+    if role_of(user) in INTERNAL_ROLES:
+        return qs
+    return qs.filter(uploaded_by_id=user.pk)
+
+
 def register() -> None:
     access.register(User, scope=scope_users, can=can_user)
     access.register(
         OrgUnit, scope=scope_org_units, can=lambda u, a, o: has_capability(u, "accounts.manage_users")
     )
-    access.register(AuditEntry, scope=scope_audit)  # no actions: entries are never changed
+    access.register(AuditEntry, scope=scope_audit)
+    access.register(ImportBatch, scope=scope_import_batches)  # no actions: entries are never changed
 
 
 def access_user(user: Any, pk: Any, action: str = access.VIEW) -> User:

@@ -23,4 +23,14 @@ class EnterprisesConfig(AppConfig):
                 capability="enterprises.list",
             )
         )
+        navigation.register(
+            navigation.MenuItem(
+                "imports",
+                _("数据导入"),
+                "enterprises:import_upload",
+                icon="upload",
+                order=880,
+                capability="enterprises.import",
+            )
+        )
         register_dashboard_cards()

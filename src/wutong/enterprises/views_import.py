@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wutong.accounts.roles import has_capability
-from wutong.core import imports
+from wutong.core import access, imports
 from wutong.core.choices import ImportStatus
 from wutong.core.exceptions import DomainError
 from wutong.core.models import ImportBatch
@@ -121,7 +121,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return redirect("enterprises:importbatch_detail", pk=batch.pk)
-    batches = ImportBatch.objects.filter(kind__in=KINDS).select_related("uploaded_by")[:50]
+    batches = access.scope(ImportBatch.objects.filter(kind__in=KINDS), request.user).select_related(
+        "uploaded_by"
+    )[:50]
     return render(
         request,
         "enterprises/import/upload.html",
@@ -137,7 +139,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:
     _require(request)
-    return get_object_or_404(ImportBatch.objects.filter(kind__in=KINDS), pk=pk)
+    return get_object_or_404(access.scope(ImportBatch.objects.filter(kind__in=KINDS), request.user), pk=pk)
 
 
 def importbatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
