@@ -226,6 +226,7 @@ class ScreeningResult(models.Model):
     score_max = models.DecimalField(_("得分上限"), max_digits=6, decimal_places=2, null=True, blank=True)
     #: Comma-separated ids of the failing criteria, sorted: "rd_expense_ratio" means "fails only on R&D".
     failing = models.CharField(_("不符合的条件"), max_length=300, blank=True, db_index=True)
+    #: A criterion lacks data the registry could hold (not only the incident record it never holds).
     needs_data = models.BooleanField(_("缺少数据"), default=False)
     #: Every condition holds or lacks only facts the registry never has (the incident record), and the
     #: score range reaches the pass mark: the 应报尽报 prospects. The verdict stays the engine's.

@@ -257,6 +257,14 @@ def is_prospect(outcome: Outcome) -> bool:
     return score is None or score.pass_mark is None or score.max >= score.pass_mark
 
 
+def needs_registry_data(outcome: Outcome) -> bool:
+    """A criterion lacks data the registry could hold (annual report figures, IP, dates) — not merely
+    the facts it never holds: the "needs data" list is the one staff can act on."""
+    return any(
+        c.status == CriterionStatus.NEEDS_DATA and c.id not in REGISTRY_UNKNOWN for c in outcome.criteria
+    )
+
+
 def result_row(
     enterprise_id: int, outcome: Outcome, profile: dict[str, Any], version_row: RuleSetVersion, run: Any
 ) -> ScreeningResult:
@@ -275,7 +283,7 @@ def result_row(
         score_min=Decimal(str(outcome.score.min)).quantize(Decimal("0.01")) if outcome.score else None,
         score_max=Decimal(str(outcome.score.max)).quantize(Decimal("0.01")) if outcome.score else None,
         failing=",".join(failing)[:300],
-        needs_data=any(c.status == CriterionStatus.NEEDS_DATA for c in outcome.criteria),
+        needs_data=needs_registry_data(outcome),
         prospect=is_prospect(outcome),
         rd_gap=Decimal(str(rd.gap)) if rd is not None and rd.status == CriterionStatus.FAIL else None,
         tech_staff_gap=int(staff.gap) if staff is not None and staff.status == CriterionStatus.FAIL else None,

@@ -192,8 +192,9 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
     table.paginate(page=request.GET.get("page", 1), per_page=50)
     may_manage = has_capability(request.user, "qualifications.manage_pools")
     action = request.POST.get("action", "batch")
-    batch_form = f.BatchForm(request.POST if action == "batch" else None)
-    add_form = f.AddMembersForm(request.POST if action == "add" else None)
+    posted = request.POST if request.method == "POST" else None
+    batch_form = f.BatchForm(posted if action == "batch" else None)
+    add_form = f.AddMembersForm(posted if action == "add" else None)
     if request.method == "POST":
         _require(request, "qualifications.manage_pools")
         form: Any = batch_form if action == "batch" else add_form
