@@ -1,8 +1,5 @@
 """Qualification pages: the hub, screening, results with the named lists and export, pools and members,
 the calendar, the ladder, the 资质评估 tab with gaps, and the dashboard cards.
-
-``config/urls.py`` does not include the qualifications URLs yet (reported); this module serves the
-project's URLs plus ours so the pages can be tested meanwhile.
 """
 
 from __future__ import annotations
@@ -11,9 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.urls import include, path
 
-from wutong.config.urls import urlpatterns as project_urls
 from wutong.enterprises.models import AnnualReport, Enterprise, IPAsset, QualificationHolding
 from wutong.qualifications import screening, services
 from wutong.qualifications.choices import PoolStage
@@ -22,8 +17,7 @@ from wutong.qualifications.rules import version_in_force
 from wutong.qualifications.services import _version_row
 from wutong.qualifications.synthetic import generate_registry
 
-urlpatterns = [*project_urls, path("qualifications/", include("wutong.qualifications.urls"))]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.django_db]
 TODAY = dt.date(2026, 6, 1)
 
 

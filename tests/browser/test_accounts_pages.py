@@ -70,7 +70,7 @@ def test_an_administrator_creates_a_user_who_can_then_log_in(page, shot, live_se
     assert "已创建用户 刘洋。" in page.get_by_role("alert").inner_text()
     assert "刘洋" in page.locator("main h1").inner_text()
     assert "科技科" in page.locator("main").inner_text()
-    assert "accounts.user.created" in page.locator("main").inner_text()  # the history card
+    assert "新建 用户" in page.locator("main").inner_text()  # the history card, in words
     shot("created")
 
     user = User.objects.get(username="liuyang")

@@ -7,18 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.urls import include, path
 
 from tests.personas import PASSWORD
-from wutong.config.urls import urlpatterns as project_urls
 from wutong.enterprises.models import QualificationHolding
 from wutong.qualifications.choices import PoolStage
 from wutong.qualifications.models import PoolMember, ScreeningResult
 from wutong.qualifications.synthetic import generate_registry
 
-# config/urls.py does not include the qualifications URLs yet (reported): serve them here.
-urlpatterns = [*project_urls, path("qualifications/", include("wutong.qualifications.urls"))]
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("visits/", include("wutong.visits.urls")),
     path("demands/", include("wutong.demands.urls")),
     path("investment/", include("wutong.investment.urls")),
+    path("qualifications/", include("wutong.qualifications.urls")),
     path("open311/v2/", include("wutong.demands.open311.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
