@@ -1210,3 +1210,18 @@ def commit_batch(batch_id: int) -> None:
             finished_at=timezone.now(),
         )
         raise
+
+
+def rejected_rows_download(batch: Any) -> tuple[bytes, str]:
+    """The rejected rows of ``batch`` as they were in the file, with a 错误原因 column, and a file name."""
+    from django.http import Http404
+
+    if not batch.errors or not batch.file:
+        raise Http404(_("没有被拒绝的行"))
+    content = rejected_rows_xlsx(batch.file.path, batch.errors, (batch.options or {}).get("header_row", 1))
+    return content, f"{Path(batch.file_name).stem}-被拒绝的行.xlsx"
+
+
+def template_download(kind: str) -> tuple[bytes, str]:
+    """The blank template of ``kind`` (headers, an example row, a notes sheet) and its file name."""
+    return template_xlsx(kind), f"{get_kind(kind).label}导入模板.xlsx"

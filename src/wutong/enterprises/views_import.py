@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,10 +24,10 @@ from wutong.accounts.roles import has_capability
 from wutong.core import access, imports
 from wutong.core.choices import ImportStatus
 from wutong.core.exceptions import DomainError
+from wutong.core.exports import file_response
 from wutong.core.models import ImportBatch
 
 KINDS = ("enterprises", "annual", "ip")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -177,25 +176,11 @@ def importbatch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 def importbatch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     """The rejected rows as they were in the file, with a 错误原因 column."""
-    batch = _batch(request, pk)
-    if not batch.errors or not batch.file:
-        raise Http404(_("没有被拒绝的行"))
-    content = imports.rejected_rows_xlsx(
-        batch.file.path, batch.errors, (batch.options or {}).get("header_row", 1)
-    )
-    response = HttpResponse(content, content_type=XLSX)
-    name = f"{Path(batch.file_name).stem}-被拒绝的行.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(name)}"
-    return response
+    return file_response(*imports.rejected_rows_download(_batch(request, pk)))
 
 
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     _require(request)
     if kind not in KINDS:
         raise Http404
-    label = imports.get_kind(kind).label
-    response = HttpResponse(imports.template_xlsx(kind), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{escape_uri_path(f'{label}导入模板.xlsx')}"
-    )
-    return response
+    return file_response(*imports.template_download(kind))

@@ -3,7 +3,6 @@ DomainError onto the form → render. Lists use :class:`wutong.core.views.Object
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,6 +21,7 @@ from wutong.accounts.roles import has_capability
 from wutong.core import audit, imports
 from wutong.core.choices import ImportStatus
 from wutong.core.exceptions import DomainError
+from wutong.core.exports import file_response
 from wutong.core.models import ImportBatch
 from wutong.core.views import ObjectListView
 from wutong.enterprises.models import Enterprise
@@ -60,7 +59,6 @@ from wutong.investment.tables import ActivityTable, LeadTable, ProjectTable, Spa
 
 VIEW = "investment.view"
 IMPORT_KINDS = ("investment_targets", "investment_announcements")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -647,28 +645,14 @@ def importbatch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def importbatch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(request, pk)
-    if not batch.errors or not batch.file:
-        raise Http404(_("没有被拒绝的行"))
-    content = imports.rejected_rows_xlsx(
-        batch.file.path, batch.errors, (batch.options or {}).get("header_row", 1)
-    )
-    response = HttpResponse(content, content_type=XLSX)
-    name = f"{Path(batch.file_name).stem}-被拒绝的行.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(name)}"
-    return response
+    return file_response(*imports.rejected_rows_download(_batch(request, pk)))
 
 
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     _require_import(request)
     if kind not in IMPORT_KINDS:
         raise Http404
-    label = imports.get_kind(kind).label
-    response = HttpResponse(imports.template_xlsx(kind), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{escape_uri_path(f'{label}导入模板.xlsx')}"
-    )
-    return response
+    return file_response(*imports.template_download(kind))
 
 
 # --- Enterprise tab and dashboard ---------------------------------------------------------------
