@@ -417,7 +417,7 @@ def compare_promises(
             ) % {
                 "a": _fmt(a_val),
                 "p": _fmt(p_val),
-                "u": unit,
+                "u": _(unit),  # 万元 / 人 read as units in English too
                 "r": _pct((exact or Decimal(0)) * 100),
                 "t": _fmt(threshold * 100),
                 "g": _fmt(gap),
@@ -426,7 +426,7 @@ def compare_promises(
             explanation = _("实际 %(a)s%(u)s，达到承诺 %(p)s%(u)s 的 %(r)s%%") % {
                 "a": _fmt(a_val),
                 "p": _fmt(p_val),
-                "u": unit,
+                "u": _(unit),  # 万元 / 人 read as units in English too
                 "r": _pct((exact or Decimal(0)) * 100),
             }
         rows.append(Deviation(metric, label, unit, p_val, a_val, ratio, gap, flagged, explanation))
