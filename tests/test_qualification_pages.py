@@ -62,6 +62,17 @@ def test_the_assessment_tab_shows_verdicts_gaps_in_units_and_the_steps(client, a
     assert "store-assessment" in html and "estimate-form" in html
 
 
+def test_composite_values_and_score_items_are_shown_by_their_chinese_names(client, alice):
+    firm = short_firm()
+    html = login(client, alice).get(f"/enterprises/{firm.pk}/?tab=assessment").content.decode()
+    # 科小 size limits: a value per figure, named and with its unit, never the input key
+    assert "职工总数：100 人" in html and "销售收入：2000 万元" in html
+    assert "employees:" not in html and "sales_revenue:" not in html
+    # 科小 direct routes are named; 国高 score items by their label
+    assert "拥有有效期内的高新技术企业证书" in html
+    assert '<td title="ip_quantity">' in html and "<td>ip_quantity" not in html
+
+
 def test_storing_an_assessment_from_the_tab_keeps_it_and_the_tab_shows_the_stored_one(client, alice):
     firm = short_firm()
     response = login(client, alice).post(

@@ -35,7 +35,7 @@ from wutong.qualifications.models import (
     ScreeningRun,
 )
 from wutong.qualifications.profiles import normalize_profile, profile_from_enterprise
-from wutong.qualifications.rules import assess, get_ruleset
+from wutong.qualifications.rules import FIELD_LABELS, INPUT_LABELS, assess, get_ruleset
 from wutong.qualifications.tables import PoolMemberTable, ScreeningResultTable
 
 #: The rule sets shown on the 资质评估 tab, in ladder order.
@@ -326,37 +326,77 @@ def ladder(request: HttpRequest) -> HttpResponse:
 # --- the 资质评估 tab -------------------------------------------------------------------------
 
 
-def _shown(value: Any) -> Any:
-    """A criterion value for the table: dicts of sub-results as "key: value" lines."""
+def sub_labels(code: str) -> dict[str, str]:
+    """Chinese names for the keys of composite criterion values: the options of AnyOf/AllOf (their
+    own labels), routes of 科小's direct confirmation, and annual figures (kexiao size limits)."""
+    labels: dict[str, str] = {**FIELD_LABELS, **INPUT_LABELS}
+    stack: list[Any] = list(get_ruleset(code).criteria)
+    while stack:
+        criterion = stack.pop()
+        labels.setdefault(criterion.id, criterion.label)
+        for route_id, route_label in getattr(criterion, "ROUTES", ()):
+            labels[route_id] = route_label
+        stack.extend(getattr(criterion, "options", ()))
+    return labels
+
+
+def _shown(value: Any, labels: dict[str, str] | None = None, unit: Any = None) -> Any:
+    """A criterion value for the table: composite values as "名称：值" lines with their units, statuses
+    by their Chinese label, ranges as "a–b", booleans as 是/否."""
+    labels = labels or {}
     if isinstance(value, dict):
-        return "；".join(f"{k}: {_shown(v)}" for k, v in value.items())
+        parts = []
+        for key, item in value.items():
+            item_unit = unit.get(key) if isinstance(unit, dict) else None
+            parts.append(f"{labels.get(key, key)}：{_shown(item, labels, item_unit)}")
+        return "；".join(parts)
     if isinstance(value, list):
-        return "–".join(str(_shown(v)) for v in value)
-    return getattr(value, "label", value)
+        return "–".join(str(_shown(v, labels)) for v in value)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if value is None:
+        return "—"
+    if value in CriterionStatus.values:
+        return CriterionStatus(value).label
+    if isinstance(unit, str) and unit:
+        return f"{value} {unit}"
+    return value
 
 
 def _explain(outcome_json: dict[str, Any], code: str) -> dict[str, Any]:
-    labels = {c.id: c.label for c in get_ruleset(code).criteria}
+    ruleset = get_ruleset(code)
+    labels = {c.id: c.label for c in ruleset.criteria}
+    keys = sub_labels(code)
     criteria = []
     for c in outcome_json["criteria"]:
+        composite_unit = c["unit"] if isinstance(c["unit"], dict) else None
         criteria.append(
             {
                 **c,
                 "label": labels.get(c["id"], c["id"]),
-                "shown_value": _shown(c["value"]),
-                "shown_threshold": _shown(c["threshold"]),
-                "shown_gap": _shown(c["gap"]),
+                "shown_value": None if c["value"] is None else _shown(c["value"], keys, composite_unit),
+                "shown_threshold": None
+                if c["threshold"] is None
+                else _shown(c["threshold"], keys, composite_unit),
+                "shown_gap": _shown(c["gap"], keys, composite_unit),
                 "shown_unit": c["unit"] if isinstance(c["unit"], str) else "",
                 "badge": STATUS_BADGES.get(c["status"], "secondary"),
                 "status_label": CriterionStatus(c["status"]).label,
             }
         )
+    item_labels = {item.id: item.label for item in ruleset.items}
+    score = outcome_json.get("score")
+    if score:
+        score = {
+            **score,
+            "items": [{**item, "label": item_labels.get(item["id"], item["id"])} for item in score["items"]],
+        }
     steps = []
     for c in outcome_json["criteria"]:
         if c["status"] == CriterionStatus.FAIL:
             text = c["message"].split("；", 1)[-1] if "；" in c["message"] else c["message"]
             steps.append(text)
-    return {**outcome_json, "criteria": criteria, "steps": steps}
+    return {**outcome_json, "criteria": criteria, "score": score, "steps": steps}
 
 
 def assessments_for(enterprise: Any, on_date: dt.date) -> list[dict[str, Any]]:
