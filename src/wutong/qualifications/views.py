@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from wutong.core import audit
 from wutong.core.exceptions import DomainError
 from wutong.core.views import ObjectListView
 from wutong.enterprises.access import access_enterprise
+from wutong.enterprises.choices import QualificationKind
 from wutong.qualifications import forms as f
 from wutong.qualifications import queries, services
 from wutong.qualifications.access import access_member, access_pool
@@ -298,16 +300,23 @@ def calendar(request: HttpRequest) -> HttpResponse:
         year = int(request.GET.get("year", today.year))
     except ValueError:
         year = today.year
+    kind_labels = dict(QualificationKind.choices)
     return render(
         request,
         "qualifications/calendar.html",
         {
             "year": year,
-            "months": queries.expiries_by_month(year),
+            "months": [
+                {**month, "label": date_format(dt.date(year, month["month"], 1), "YEAR_MONTH_FORMAT")}
+                for month in queries.expiries_by_month(year)
+            ],
             "upcoming": queries.upcoming_expiries(today, days=180)[:200],
-            "windows": queries.windows_open_or_upcoming(today),
+            "windows": [
+                (window, state, kind_labels.get(window.rule_code, window.rule_code))
+                for window, state in queries.windows_open_or_upcoming(today)
+            ],
             "all_windows": queries.APPLICATION_WINDOWS,
-            "kinds": queries.LADDER,
+            "kinds": [kind_labels.get(kind, kind) for kind in queries.LADDER],
         },
     )
 
