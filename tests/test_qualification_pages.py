@@ -274,3 +274,25 @@ def test_list_and_detail_pages_keep_a_query_budget_whatever_the_rows(
         assert client.get(f"/qualifications/pools/{pool.pk}/").status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get("/qualifications/pools/").status_code == 200
+
+
+def test_the_pool_list_counts_every_pool_with_one_query_whatever_the_number_of_pools(client, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _screen(30)
+    ids = list(screening.ScreeningResult.objects.values_list("enterprise_id", flat=True))
+    services.create_pool(name="库一", rule_code="gaoxin", year=2026, actor=alice, enterprise_ids=ids[:7])
+    login(client, alice)
+    client.get("/qualifications/pools/")
+    with CaptureQueriesContext(connection) as one_pool:
+        client.get("/qualifications/pools/")
+    for n in range(2, 6):
+        services.create_pool(
+            name=f"库{n}", rule_code="kexiao", year=2026, actor=alice, enterprise_ids=ids[n : n + 3]
+        )
+    with CaptureQueriesContext(connection) as five_pools:
+        html = client.get("/qualifications/pools/").content.decode()
+    assert len(five_pools) == len(one_pool)
+    assert html.count('<td class="text-end">3</td>') >= 4 and '<td class="text-end">7</td>' in html
+    assert "<td>科技型中小企业</td>" in html and "<td>kexiao</td>" not in html

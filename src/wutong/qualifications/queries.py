@@ -4,7 +4,8 @@ application windows), the ladder (科小 → 创新型 → 国高 → 专精特�
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -183,7 +184,25 @@ APPLIED_STAGES = (PoolStage.APPLIED, PoolStage.CERTIFIED, PoolStage.REJECTED)
 def pool_stats(pool: CultivationPool, members: QuerySet[PoolMember] | None = None) -> dict[str, Any]:
     """Members per stage, applied (申报 and after), certified and the target; rate = certified/target."""
     qs = members if members is not None else pool.members.all()
-    by_stage = dict(qs.values_list("stage").annotate(n=Count("id")).order_by())
+    return _stats(pool, dict(qs.values_list("stage").annotate(n=Count("id")).order_by()))
+
+
+def pools_with_stats(pools: Iterable[CultivationPool]) -> list[tuple[CultivationPool, dict[str, Any]]]:
+    """:func:`pool_stats` for many pools with one grouped query (the pool list), not one per pool."""
+    pools = list(pools)
+    by_pool: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        PoolMember.objects.filter(pool__in=pools)
+        .values_list("pool_id", "stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for pool_id, stage, n in rows:
+        by_pool[pool_id][stage] = n
+    return [(pool, _stats(pool, by_pool[pool.pk])) for pool in pools]
+
+
+def _stats(pool: CultivationPool, by_stage: dict[str, int]) -> dict[str, Any]:
     stages = {stage: by_stage.get(stage, 0) for stage in PoolStage.values}
     applied = sum(stages[s] for s in APPLIED_STAGES)
     certified = stages[PoolStage.CERTIFIED]

@@ -37,7 +37,7 @@ from wutong.qualifications.models import (
     ScreeningRun,
 )
 from wutong.qualifications.profiles import normalize_profile, profile_from_enterprise
-from wutong.qualifications.rules import FIELD_LABELS, INPUT_LABELS, assess, get_ruleset
+from wutong.qualifications.rules import FIELD_LABELS, INPUT_LABELS, assess, get_ruleset, rulesets
 from wutong.qualifications.tables import PoolMemberTable, ScreeningResultTable
 
 #: The rule sets shown on the 资质评估 tab, in ladder order.
@@ -142,11 +142,15 @@ class ScreeningResultListView(ObjectListView):
 def pool_list(request: HttpRequest) -> HttpResponse:
     _require(request, "qualifications.view_pools")
     pools = CultivationPool.objects.visible_to(request.user).select_related("owner")
+    names = {code: ruleset.name for code, ruleset in rulesets().items()}
     return render(
         request,
         "qualifications/pool_list.html",
         {
-            "pools": [(p, queries.pool_stats(p)) for p in pools],
+            "pools": [
+                (pool, stats, names.get(pool.rule_code, pool.rule_code))
+                for pool, stats in queries.pools_with_stats(pools)
+            ],
             "may_create": has_capability(request.user, "qualifications.manage_pools"),
         },
     )
