@@ -27,9 +27,5 @@ urlpatterns: list = [
     path("leads/", views.LeadListView.as_view(), name="lead_list"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/rescore/", views.lead_rescore, name="lead_rescore"),
-    path("import/", views.import_upload, name="import_upload"),
-    path("import/template/<str:kind>.xlsx", views.import_template, name="import_template"),
-    path("import/batches/<int:pk>/", views.importbatch_detail, name="importbatch_detail"),
-    path("import/batches/<int:pk>/confirm/", views.importbatch_confirm, name="importbatch_confirm"),
-    path("import/batches/<int:pk>/rejected.xlsx", views.importbatch_rejected, name="importbatch_rejected"),
+    *views.import_pages.urlpatterns(),
 ]

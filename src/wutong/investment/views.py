@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,15 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wutong.accounts.roles import has_capability
-from wutong.core import audit, imports
-from wutong.core.choices import ImportStatus
+from wutong.core import audit
 from wutong.core.exceptions import DomainError
-from wutong.core.exports import file_response
-from wutong.core.models import ImportBatch
 from wutong.core.views import ObjectListView
+from wutong.core.views_import import ImportPages
 from wutong.enterprises.models import Enterprise
 from wutong.enterprises.services import mask_phone
-from wutong.enterprises.views_import import UploadForm
 from wutong.investment import forms as f
 from wutong.investment import queries, services
 from wutong.investment.access import (
@@ -568,91 +564,17 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- Imports (the registry's flow, with this app's kinds) ---------------------------------------
+# --- Imports (the shared import pages with this app's kinds) -------------------------------------
 
-
-class InvestmentUploadForm(UploadForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, imports.get_kind(k).label) for k in IMPORT_KINDS]  # type: ignore[attr-defined]
-
-
-def _require_import(request: HttpRequest) -> None:
-    if not can_import(request.user):
-        raise PermissionDenied(_("无权导入招商数据"))
-
-
-def import_upload(request: HttpRequest) -> HttpResponse:
-    _require_import(request)
-    form = InvestmentUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = imports.start_import(
-                form.cleaned_data["kind"],
-                form.cleaned_data["file"],
-                actor=request.user,
-                as_of=form.cleaned_data["as_of"],
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            return redirect("investment:importbatch_detail", pk=batch.pk)
-    return render(
-        request,
-        "investment/import_upload.html",
-        {
-            "title": _("招商数据导入"),
-            "form": form,
-            "batches": ImportBatch.objects.filter(kind__in=IMPORT_KINDS).select_related("uploaded_by")[:50],
-            "kinds": [(k, imports.get_kind(k).label) for k in IMPORT_KINDS],
-            "max_mb": settings.WUTONG_UPLOAD_MAX_BYTES // (1024 * 1024),
-        },
-    )
-
-
-def _batch(request: HttpRequest, pk: int) -> ImportBatch:
-    _require_import(request)
-    return get_object_or_404(ImportBatch.objects.filter(kind__in=IMPORT_KINDS), pk=pk)
-
-
-def importbatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(request, pk)
-    running = batch.status in {ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.COMMITTING}
-    context = {
-        "title": batch.file_name,
-        "batch": batch,
-        "running": running,
-        "kind_label": imports.get_kind(batch.kind).label,
-        "errors": batch.errors[:500],
-        "accepted": max(batch.total_rows - batch.rejected_count, 0),
-    }
-    if request.htmx:  # type: ignore[attr-defined]
-        response = render(request, "investment/import_batch.html#status", context)
-        if not running:
-            response["HX-Refresh"] = "true"
-        return response
-    return render(request, "investment/import_batch.html", context)
-
-
-@require_POST
-def importbatch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(request, pk)
-    try:
-        imports.confirm_import(batch, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("investment:importbatch_detail", pk=batch.pk)
-
-
-def importbatch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
-    return file_response(*imports.rejected_rows_download(_batch(request, pk)))
-
-
-def import_template(request: HttpRequest, kind: str) -> HttpResponse:
-    _require_import(request)
-    if kind not in IMPORT_KINDS:
-        raise Http404
-    return file_response(*imports.template_download(kind))
+import_pages = ImportPages(
+    namespace="investment",
+    kinds=IMPORT_KINDS,
+    allowed=can_import,
+    title=gettext_lazy("招商数据导入"),
+    denied=gettext_lazy("无权导入招商数据"),
+    home=("investment:project_list", gettext_lazy("招商")),
+    subnav="investment/includes/subnav.html",
+)
 
 
 # --- Enterprise tab and dashboard ---------------------------------------------------------------
