@@ -8,6 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from wutong.qualifications import vector as v
 from wutong.qualifications.choices import CriterionStatus
 from wutong.qualifications.rules import (
     INPUT_LABELS,
@@ -26,6 +29,7 @@ from wutong.qualifications.rules import (
 
 PASS, FAIL = CriterionStatus.PASS, CriterionStatus.FAIL
 NEEDS_DATA, NEEDS_REVIEW = CriterionStatus.NEEDS_DATA, CriterionStatus.NEEDS_REVIEW
+STATUS_CODES = v.STATUS_CODE
 
 
 def money_up(amount: float) -> float:
@@ -67,6 +71,15 @@ class MinimumDays(Criterion):
             "天",
             f"{self.label}：成立 {days} 天，不足 {need} 天；还需 {need - days} 天",
         )
+
+    def check_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Codes, v.Floats]:
+        need = t[self.threshold_key]
+        days = cols.col(self.days_input)
+        with np.errstate(invalid="ignore"):
+            passed = days >= need
+        status = np.where(np.isnan(days), v.NEEDS_DATA, np.where(passed, v.PASS, v.FAIL)).astype(np.int8)
+        gap = np.where(status == v.FAIL, need - days, np.where(status == v.PASS, 0.0, np.nan))
+        return status, gap
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,28 @@ class RatioAtLeast(Criterion):
             f"{self.what} {pct(ratio)}，低于 {pct(threshold)} 的要求；{self.gap_phrase} {gap_text}",
         )
 
+    def check_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Codes, v.Floats]:
+        num, den = cols.col(self.numerator), cols.col(self.denominator)
+        missing = np.isnan(num) | np.isnan(den)
+        if self.tiers_key:
+            by = cols.col(self.tier_by)
+            missing |= np.isnan(by)
+            threshold = v.tier_columns(by, t[self.tiers_key], "ratio")
+        else:
+            threshold = np.full(cols.n, float(t[self.threshold_key]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            review = ~missing & (den <= 0)
+            counted = ~missing & ~review
+            ratio = np.where(counted, num / np.where(counted, den, 1.0), np.nan)
+            passed = counted & (v.rnd_columns(ratio) >= threshold)
+            shortfall = np.where(counted & ~passed, threshold * den - num, np.nan)
+        gap = v.ceil_persons_columns(shortfall) if self.gap_unit == "人" else v.money_up_columns(shortfall)
+        status = np.select([missing, review, passed], [v.NEEDS_DATA, v.NEEDS_REVIEW, v.PASS], v.FAIL).astype(
+            np.int8
+        )
+        gap = np.where(passed, 0.0, gap)
+        return status, gap
+
 
 @dataclass(frozen=True)
 class NoEvents(Criterion):
@@ -164,6 +199,11 @@ class NoEvents(Criterion):
             f"{self.label}：{self.window_text}记录有 {count} 起重大事故或违法行为",
         )
 
+    def check_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Codes, v.Floats]:
+        count = cols.col(self.count_input)
+        status = np.select([np.isnan(count), count == 0], [v.NEEDS_DATA, v.PASS], v.FAIL).astype(np.int8)
+        return status, np.where(status == v.NEEDS_DATA, np.nan, count)
+
 
 @dataclass(frozen=True)
 class ExpertReview(Criterion):
@@ -173,6 +213,9 @@ class ExpertReview(Criterion):
 
     def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
         return CriterionResult(self.id, NEEDS_REVIEW, None, None, None, "", f"{self.label}：{self.question}")
+
+    def check_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Codes, v.Floats]:
+        return v.statuses(cols.n, v.NEEDS_REVIEW), cols.nan()
 
 
 @dataclass(frozen=True)
@@ -220,6 +263,14 @@ class ScoreReaches(Criterion):
             f"按下限还差 {_n(mark - low)} 分",
         )
 
+    def check_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Codes, v.Floats]:
+        mark = t[self.pass_mark_key]
+        low, high = cols.col("score_min"), cols.col("score_max")
+        passed, failed = low >= mark, ~(low >= mark) & (high < mark)
+        status = np.select([passed, failed], [v.PASS, v.FAIL], STATUS_CODES[self.open_status]).astype(np.int8)
+        gap = np.where(passed, 0.0, v.n_columns(np.where(failed, mark - high, mark - low)))
+        return status, gap
+
 
 def _n(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 2)
@@ -244,6 +295,12 @@ class ExpertRange(ScoreItem):
         return ItemResult(
             self.id, 0, self.max_points, message=f"{self.label}：由专家评分，0–{_n(self.max_points)} 分"
         )
+
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        high = np.full(cols.n, float(self.max_points))
+        if self.requires:
+            high = np.where(cols.col(self.requires) == 0, 0.0, high)
+        return np.zeros(cols.n), high
 
 
 @dataclass(frozen=True)
@@ -274,6 +331,14 @@ class BandedRatio(ScoreItem):
             round(ratio, 6),
             f"{self.what} {pct(ratio)}{f'（{label}档）' if label else ''}，{_range(points)} 分",
         )
+
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        num, den = cols.col(self.numerator), cols.col(self.denominator)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            known = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
+            ratio = np.where(known, num / np.where(known, den, 1.0), np.nan)
+        low, high = v.band_columns(ratio, t[self.bands_key])
+        return np.where(known, low, 0.0), np.where(known, high, float(self.max_points))
 
     def missing_names(self, inputs: Inputs) -> list[str]:
         return [n for n in (self.numerator, self.denominator) if inputs.get(n) is None]

@@ -26,6 +26,7 @@ from importlib import resources
 from typing import Any
 
 from wutong.qualifications.choices import CriterionStatus, Verdict
+from wutong.qualifications.vector import Codes, Columns, Floats
 
 Inputs = Mapping[str, Any]
 Thresholds = Mapping[str, Any]
@@ -152,6 +153,14 @@ class Criterion:
     def check(self, inputs: Inputs, thresholds: Thresholds) -> CriterionResult:  # pragma: no cover
         raise NotImplementedError
 
+    def check_columns(self, cols: Columns, thresholds: Thresholds) -> tuple[Codes, Floats]:
+        """The column form of :meth:`check` (see :mod:`wutong.qualifications.vector`): status codes and
+        gaps (NaN where the scalar gap is None or not a number) for every row of ``cols``."""
+        raise NotImplementedError(f"{type(self).__name__} has no column form")
+
+    def has_columns(self) -> bool:
+        return _has_column_form(self, "check", "check_columns")
+
     def missing(self, inputs: Inputs, names: Iterable[str] | None = None) -> list[str]:
         return [name for name in (names or self.inputs) if inputs.get(name) is None]
 
@@ -188,6 +197,13 @@ class ScoreItem:
     def score(self, inputs: Inputs, thresholds: Thresholds) -> ItemResult:  # pragma: no cover
         raise NotImplementedError
 
+    def score_columns(self, cols: Columns, thresholds: Thresholds) -> tuple[Floats, Floats]:
+        """The column form of :meth:`score`: (min, max) points for every row of ``cols``."""
+        raise NotImplementedError(f"{type(self).__name__} has no column form")
+
+    def has_columns(self) -> bool:
+        return _has_column_form(self, "score", "score_columns")
+
     def unknown(self, missing: Sequence[str]) -> ItemResult:
         labels = "、".join(INPUT_LABELS.get(name, name) for name in missing)
         return ItemResult(
@@ -197,6 +213,16 @@ class ScoreItem:
             message=f"{self.label}：缺少{labels}，按 0–{_num(self.max_points)} 分估计",
             flags=[Flag("missing_data", f"缺少{labels}")],
         )
+
+
+def _has_column_form(part: object, scalar: str, column: str) -> bool:
+    """A part has a column form when the class that defines its column method is the class that
+    defines its scalar method or a subclass of it: a subclass that changes the scalar rule without
+    restating the column rule falls back to the row engine instead of inheriting a stale twin."""
+    mro = type(part).__mro__
+    scalar_owner = next(c for c in mro if scalar in c.__dict__)
+    column_owner = next(c for c in mro if column in c.__dict__)
+    return column_owner not in (Criterion, ScoreItem) and issubclass(column_owner, scalar_owner)
 
 
 def band_points(value: float, bands: Sequence[Mapping[str, Any]]) -> tuple[list[float], str]:
@@ -262,6 +288,7 @@ class RuleVersion:
 
 
 Deriver = Callable[[Mapping[str, Any], dt.date, Thresholds], dict[str, Any]]
+ColumnDeriver = Callable[[Columns, dt.date, Thresholds], Columns]
 VerdictFn = Callable[[dict[str, CriterionResult], "ScoreSummary | None"], str]
 
 
@@ -309,6 +336,10 @@ class RuleSet:
     pass_mark_key: str = ""
     verdict: VerdictFn | None = None
     assessable: bool = True
+    #: The column form of ``derive`` for screening: registry frame columns → input columns (see
+    #: ``vector.base_columns``), and the annual-report figures it reads for each fiscal year.
+    derive_columns: ColumnDeriver | None = None
+    frame_fields: tuple[str, ...] = ()
 
     def criterion(self, criterion_id: str) -> Criterion:
         return next(c for c in self.criteria if c.id == criterion_id)

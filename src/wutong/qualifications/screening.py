@@ -1,38 +1,59 @@
 """Set-based screening: one rule set over the whole registry, chunk by chunk of enterprise ids.
 
-Per chunk (e.g. 20 000 ids) the registry is read with three set-based queries, never per enterprise:
+A rule set whose criteria and score items all have column forms (国高, 科小; see :mod:`vector`) is
+screened on arrays, one element per enterprise:
 
-1. enterprises LEFT JOIN annual reports, pivoted by conditional aggregation into one row per enterprise
-   with each figure of each fiscal year in the window (``MAX(CASE WHEN year = Y-1 THEN rd_expense END)``);
-2. IP assets granted by the date, grouped by (enterprise, kind, status, acquisition, used for 高企);
-3. qualification holdings issued by the date (and the few expert estimates of the chunk).
+1. one query per chunk reads the registry *frame*: per enterprise one row of integers — established
+   days, each fiscal year's figures (in cents, exact) joined by year, the IP counts by conditional
+   aggregation, the holding of the same qualification. On PostgreSQL it streams as binary ``COPY`` and
+   is parsed by numpy without a Python object per value; elsewhere the ORM reads it;
+2. the rule set's ``derive_columns`` turns the frame into its input columns, and the *same* criteria
+   and item objects evaluate them (``check_columns`` / ``score_columns``, tested equal to the scalar
+   engine); the verdict, "prospect" and "needs data" are the scalar functions, called once per distinct
+   combination of statuses and score range;
+3. the results are written set-based: PostgreSQL ``COPY`` into a temporary table and one
+   ``INSERT … SELECT`` (after deleting the chunk's previous results), ``bulk_create`` upserts elsewhere.
 
-Each row becomes the same file-format profile :func:`profiles.profile_from_enterprise` builds, and the
-*same* engine (:func:`rules.assess`, the rule set's criteria objects) evaluates it: there is no second
-implementation of the rules, so a screening result equals a single assessment (tested on a random
-sample). Results are upserted: one :class:`ScreeningResult` per enterprise and rule version.
+The few enterprises with an expert estimate, and every rule set without column forms, go through the row
+engine: the chunk's profiles are read with three set-based queries (:func:`profiles_for_chunk`), each
+becomes the profile :func:`profiles.profile_from_enterprise` builds and :func:`rules.assess` evaluates
+it. Either way a screening result equals a single assessment (tested on a random sample).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+import numpy as np
+import numpy.typing as npt
+from django.db import connection, transaction
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, When
 from django.utils import timezone
 
-from wutong.enterprises.choices import CLASS_ONE_KINDS, CLASS_TWO_KINDS, IPStatus
-from wutong.enterprises.models import Enterprise, IPAsset, QualificationHolding
+from wutong.enterprises.choices import CLASS_ONE_KINDS, CLASS_TWO_KINDS, IPAcquisition, IPStatus
+from wutong.enterprises.models import AnnualReport, Enterprise, IPAsset, QualificationHolding
+from wutong.qualifications import vector
 from wutong.qualifications.choices import CriterionStatus, ScreeningStatus
 from wutong.qualifications.models import ExpertEstimate, RuleSetVersion, ScreeningResult, ScreeningRun
 from wutong.qualifications.profiles import WAN, YEAR_FIELDS
-from wutong.qualifications.rules import Outcome, assess, get_ruleset
+from wutong.qualifications.rules import (
+    CriterionResult,
+    Outcome,
+    RuleSet,
+    RuleVersion,
+    ScoreSummary,
+    assess,
+    default_verdict,
+    get_ruleset,
+    version_in_force,
+)
 
-DEFAULT_CHUNK = 20_000
+DEFAULT_CHUNK = 50_000
 #: Fiscal years read before the assessment year. The window of every rule set using ``base_inputs``
 #: is at most three years; one more keeps "missing year" flags exact. A rule set reading older years
 #: must raise this.
@@ -246,23 +267,28 @@ REGISTRY_UNKNOWN = frozenset({"no_major_incident"})
 
 
 def is_prospect(outcome: Outcome) -> bool:
+    return prospect_of(outcome.criteria, outcome.score)
+
+
+def prospect_of(criteria: Sequence[CriterionResult], score: ScoreSummary | None) -> bool:
     """No condition fails, the only missing facts are ones the registry never has, and the score
     range reaches the pass mark (when the rule set scores)."""
-    for c in outcome.criteria:
+    for c in criteria:
         if c.status == CriterionStatus.FAIL:
             return False
         if c.status == CriterionStatus.NEEDS_DATA and c.id not in REGISTRY_UNKNOWN:
             return False
-    score = outcome.score
     return score is None or score.pass_mark is None or score.max >= score.pass_mark
 
 
 def needs_registry_data(outcome: Outcome) -> bool:
+    return lacks_registry_data(outcome.criteria)
+
+
+def lacks_registry_data(criteria: Sequence[CriterionResult]) -> bool:
     """A criterion lacks data the registry could hold (annual report figures, IP, dates) — not merely
     the facts it never holds: the "needs data" list is the one staff can act on."""
-    return any(
-        c.status == CriterionStatus.NEEDS_DATA and c.id not in REGISTRY_UNKNOWN for c in outcome.criteria
-    )
+    return any(c.status == CriterionStatus.NEEDS_DATA and c.id not in REGISTRY_UNKNOWN for c in criteria)
 
 
 def result_row(
@@ -293,17 +319,25 @@ def result_row(
     )
 
 
-def screen_range(
-    version_row: RuleSetVersion, on_date: dt.date, lo: int, hi: int, *, run: Any = None
+def screen_rows(
+    version_row: RuleSetVersion,
+    on_date: dt.date,
+    lo: int,
+    hi: int,
+    *,
+    run: Any = None,
+    only: set[int] | None = None,
 ) -> Counter[str]:
-    """Assess every enterprise with an id in [lo, hi] and upsert its result; returns verdict counts."""
+    """The row engine: assess every enterprise with an id in [lo, hi] (or only those in ``only``) and
+    upsert its result; returns verdict counts."""
     code = version_row.code
-    get_ruleset(code)
     profiles = profiles_for_chunk(lo, hi, on_date)
     estimates = estimates_for_chunk(lo, hi, code)
     rows = []
     counts: Counter[str] = Counter()
     for enterprise_id, profile in profiles.items():
+        if only is not None and enterprise_id not in only:
+            continue
         outcome = assess(registry_normalized(profile), code, on_date, estimates=estimates.get(enterprise_id))
         counts[str(outcome.verdict)] += 1
         rows.append(result_row(enterprise_id, outcome, profile, version_row, run))
@@ -316,6 +350,482 @@ def screen_range(
             update_fields=UPDATE_FIELDS,
         )
     return counts
+
+
+def screen_range(
+    version_row: RuleSetVersion, on_date: dt.date, lo: int, hi: int, *, run: Any = None
+) -> Counter[str]:
+    """Assess every enterprise with an id in [lo, hi] and store its result; returns verdict counts.
+    Column forms when the rule set has them, the row engine otherwise."""
+    ruleset = get_ruleset(version_row.code)
+    if not vector.supports_columns(ruleset):
+        return screen_rows(version_row, on_date, lo, hi, run=run)
+    version = version_in_force(version_row.code, on_date)
+    frame = read_frame(ruleset, version, version_row.code, on_date, lo, hi)
+    return screen_frame(frame, ruleset, version, version_row, on_date, lo, hi, run=run)
+
+
+# --- Column screening ------------------------------------------------------------------------------
+
+#: A missing value in integer frames and result tables (int64 minimum: no figure can be it).
+NULL = int(np.iinfo(np.int64).min)
+EPOCH = dt.date(2000, 1, 1)  # PostgreSQL's day zero for dates in binary COPY
+_CLASSED = sorted(CLASS_ONE_KINDS | CLASS_TWO_KINDS)
+_ACQUIRED = (IPAcquisition.TRANSFER, IPAcquisition.GIFT, IPAcquisition.MERGER)
+#: Figures kept in persons; every other annual-report figure is money (yuan in the table, 万元 here).
+COUNT_FIELDS = ("employees", "tech_staff", "rd_staff")
+
+
+def _ip_conditions() -> dict[str, Q]:
+    """The IP counts of ``profiles.ip_inputs`` as conditions on IPAsset rows (status ``invalid`` reads
+    as expired; the class comes from the kind, as in :func:`registry_normalized`)."""
+    valid = Q(status=IPStatus.VALID, kind__in=_CLASSED)
+    class1 = Q(status=IPStatus.VALID, kind__in=sorted(CLASS_ONE_KINDS))
+    class2 = Q(status=IPStatus.VALID, kind__in=sorted(CLASS_TWO_KINDS))
+    return {
+        "ip_valid_count": valid,
+        "ip_valid_class1": class1,
+        "ip_valid_class1_self": class1 & Q(acquisition=IPAcquisition.SELF),
+        "ip_valid_class2": class2,
+        "ip_valid_class2_unused": class2 & Q(used_for_gaoxin=False),
+        "ip_valid_self": valid & Q(acquisition=IPAcquisition.SELF),
+        "ip_valid_acquired": valid & Q(acquisition__in=_ACQUIRED),
+        "ip_valid_acquisition_unknown": valid & (Q(acquisition__isnull=True) | Q(acquisition="")),
+        "ip_status_unknown": Q(status__isnull=True) | Q(status=""),
+    }
+
+
+def frame_columns(ruleset: RuleSet, on_date: dt.date) -> list[str]:
+    """The frame's column names in order (after ``id``)."""
+    years = vector.frame_years(on_date, ruleset_years(ruleset, on_date))
+    names = ["established_days"]
+    names += [f"has_{year}" for year in years]
+    names += [f"y{year}_{field}" for year in years for field in ruleset.frame_fields]
+    names += list(vector.IP_COLUMNS)
+    names += ["holds", "holding_expires"]
+    return names
+
+
+def ruleset_years(ruleset: RuleSet, on_date: dt.date) -> int:
+    return int(version_in_force(ruleset.code, on_date).thresholds.get("fiscal_years", 3))
+
+
+def read_frame(
+    ruleset: RuleSet, version: RuleVersion, code: str, on_date: dt.date, lo: int, hi: int
+) -> vector.Columns:
+    """The registry frame of the enterprises with ids in [lo, hi]: ``id`` and :func:`frame_columns`,
+    money in 万元 and counts as floats (NaN = no data), ``holding_expires`` in days since 2000-01-01."""
+    if connection.vendor == "postgresql":
+        return _frame_copy(ruleset, code, on_date, lo, hi)
+    return _frame_orm(ruleset, code, on_date, lo, hi)
+
+
+def _frame_copy(ruleset: RuleSet, code: str, on_date: dt.date, lo: int, hi: int) -> vector.Columns:
+    """PostgreSQL: one query, every value an int8 (money in cents, exact), streamed as binary COPY and
+    read by numpy as fixed-width records — no Python object per value."""
+    names = frame_columns(ruleset, on_date)
+    years = vector.frame_years(on_date, ruleset_years(ruleset, on_date))
+    qn = connection.ops.quote_name
+    report = qn(AnnualReport._meta.db_table)
+    select = ["e.id", f"COALESCE((%s::date - e.established)::int8, {NULL})"]
+    params: list[Any] = [on_date]
+    joins: list[str] = []
+    join_params: list[Any] = []
+    for year in years:
+        select.append(f"(r{year}.id IS NOT NULL)::int4::int8")
+        joins.append(
+            f"LEFT JOIN {report} r{year} ON r{year}.enterprise_id = e.id AND r{year}.year = {int(year)}"
+            f" AND r{year}.enterprise_id BETWEEN %s AND %s"
+        )
+        join_params += [lo, hi]
+    for year in years:
+        for field in ruleset.frame_fields:
+            column = f"r{year}.{qn(field)}"
+            value = f"{column}::int8" if field in COUNT_FIELDS else f"({column} * 100)::int8"
+            select.append(f"COALESCE({value}, {NULL})")
+    select += [f"COALESCE(ip.{name}, 0)" for name in vector.IP_COLUMNS]
+    select += ["COALESCE(h.holds, 0)", f"COALESCE((h.expires - DATE '2000-01-01')::int8, {NULL})"]
+    ip_sql, ip_params = _ip_counts(lo, hi, on_date).query.sql_with_params()
+    holding = qn(QualificationHolding._meta.db_table)
+    sql = f"""
+        COPY (
+            SELECT {", ".join(select)}
+            FROM {qn(Enterprise._meta.db_table)} e
+            {" ".join(joins)}
+            LEFT JOIN ({ip_sql}) ip ON ip.enterprise_id = e.id
+            LEFT JOIN (
+                SELECT enterprise_id,
+                       bool_or(expires_on IS NULL OR expires_on >= %s)::int4::int8 AS holds,
+                       max(expires_on) AS expires
+                FROM {holding}
+                WHERE enterprise_id BETWEEN %s AND %s AND kind = %s
+                  AND (issued_on IS NULL OR issued_on <= %s)
+                GROUP BY enterprise_id
+            ) h ON h.enterprise_id = e.id
+            WHERE e.id BETWEEN %s AND %s
+        ) TO STDOUT (FORMAT BINARY)
+    """
+    params += [*join_params, *ip_params, on_date, lo, hi, code, on_date, lo, hi]
+    buffer = bytearray()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
+        for data in copy:
+            buffer += data
+    records = _parse_binary(bytes(buffer), 1 + len(names))
+    frame = vector.Columns(len(records))
+    frame["id"] = records[:, 0].astype(np.float64)
+    money = {
+        f"y{year}_{field}" for year in years for field in ruleset.frame_fields if field not in COUNT_FIELDS
+    }
+    for i, name in enumerate(names, start=1):
+        values = records[:, i]
+        frame[name] = _wan_from_cents(values) if name in money else _floats(values)
+    return frame
+
+
+def _ip_counts(lo: int, hi: int, on_date: dt.date) -> Any:
+    """The IP counts per enterprise of the chunk (IP granted by the date), one row per enterprise."""
+    return (
+        IPAsset.objects.filter(enterprise_id__gte=lo, enterprise_id__lte=hi)
+        .filter(Q(granted_on__isnull=True) | Q(granted_on__lte=on_date))
+        .order_by()
+        .values("enterprise_id")
+        .annotate(**{name: Count("pk", filter=cond) for name, cond in _ip_conditions().items()})
+    )
+
+
+def _parse_binary(data: bytes, width: int) -> npt.NDArray[np.int64]:
+    """Rows of ``width`` non-null int8 fields from a binary COPY stream, as an (n, width) array."""
+    header, trailer = 19, 2
+    if not data:
+        return np.zeros((0, width), dtype=np.int64)
+    if data[:11] != b"PGCOPY\n\xff\r\n\x00":
+        raise ValueError("not a PostgreSQL binary COPY stream")
+    fields: list[tuple[str, str]] = [("n", ">i2")]
+    for i in range(width):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", ">i8")]
+    records = np.frombuffer(
+        data, dtype=np.dtype(fields), offset=header, count=(len(data) - header - trailer) // (2 + 12 * width)
+    )
+    if len(records) and not ((records["n"] == width).all() and (records["l0"] == 8).all()):
+        raise ValueError("unexpected binary COPY layout")
+    return (
+        np.column_stack([records[f"v{i}"].astype(np.int64) for i in range(width)])
+        if len(records)
+        else np.zeros((0, width), dtype=np.int64)
+    )
+
+
+def _floats(column: npt.NDArray[np.int64]) -> vector.Floats:
+    return np.where(column == NULL, np.nan, column.astype(np.float64))
+
+
+def _wan_from_cents(cents: npt.NDArray[np.int64]) -> vector.Floats:
+    """Cents → 万元 as ``float(Decimal(yuan) / 10000)`` gives it: cents/10⁶ correctly rounded, which
+    IEEE division of exact doubles is (|cents| < 2⁵³); larger amounts go through Decimal."""
+    out = np.where(cents == NULL, np.nan, cents.astype(np.float64) / 1e6)
+    huge = np.flatnonzero((cents != NULL) & (np.abs(cents) >= 2**53))
+    for i in huge:
+        out[i] = float(Decimal(int(cents[i])) / 100 / WAN)
+    return out
+
+
+def _frame_orm(ruleset: RuleSet, code: str, on_date: dt.date, lo: int, hi: int) -> vector.Columns:
+    """Any database: the same frame through the ORM (three queries per chunk), converted in Python."""
+    names = frame_columns(ruleset, on_date)
+    years = vector.frame_years(on_date, ruleset_years(ruleset, on_date))
+    annotations: dict[str, Any] = {}
+    for year in years:
+        annotations[f"has_{year}"] = Count(
+            Case(When(annual_reports__year=year, then=1), output_field=IntegerField())
+        )
+        for field in ruleset.frame_fields:
+            annotations[f"y{year}_{field}"] = Max(
+                Case(When(annual_reports__year=year, then=f"annual_reports__{field}"))
+            )
+    rows = list(
+        Enterprise.objects.filter(pk__gte=lo, pk__lte=hi)
+        .order_by("pk")
+        .values("pk", "established")
+        .annotate(**annotations)
+    )
+    frame = vector.Columns(len(rows))
+    frame["id"] = np.array([row["pk"] for row in rows], dtype=np.float64)
+    position = {row["pk"]: i for i, row in enumerate(rows)}
+    frame["established_days"] = np.array(
+        [np.nan if row["established"] is None else (on_date - row["established"]).days for row in rows],
+        dtype=np.float64,
+    )
+    for name in names:
+        if name.startswith("has_"):
+            frame[name] = np.array([row[name] for row in rows], dtype=np.float64)
+        elif name.startswith("y"):
+            field = name.split("_", 1)[1]
+            values = [row[name] for row in rows]
+            if field in COUNT_FIELDS:
+                frame[name] = np.array(vector.iter_known(values), dtype=np.float64)
+            else:
+                frame[name] = np.array(
+                    [np.nan if x is None else float(Decimal(x) / WAN) for x in values], dtype=np.float64
+                )
+    for name in vector.IP_COLUMNS:
+        frame[name] = np.zeros(len(rows))
+    for ip in _ip_counts(lo, hi, on_date):
+        i = position.get(ip["enterprise_id"])
+        if i is not None:
+            for name in vector.IP_COLUMNS:
+                frame[name][i] = ip[name]
+    frame["holds"] = np.zeros(len(rows))
+    frame["holding_expires"] = np.full(len(rows), np.nan)
+    holdings = (
+        QualificationHolding.objects.filter(enterprise_id__gte=lo, enterprise_id__lte=hi, kind=code)
+        .filter(Q(issued_on__isnull=True) | Q(issued_on__lte=on_date))
+        .order_by()
+        .values("enterprise_id")
+        .annotate(
+            holds=Max(
+                Case(
+                    When(Q(expires_on__isnull=True) | Q(expires_on__gte=on_date), then=1),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+            expires=Max("expires_on"),
+        )
+    )
+    for h in holdings:
+        i = position.get(h["enterprise_id"])
+        if i is not None:
+            frame["holds"][i] = h["holds"]
+            if h["expires"] is not None:
+                frame["holding_expires"][i] = (h["expires"] - EPOCH).days
+    return frame
+
+
+@dataclass
+class ChunkResults:
+    """One chunk's results as arrays, ready to be written (see :func:`chunk_results`)."""
+
+    ids: npt.NDArray[np.int64]
+    verdicts: list[str]
+    verdict: npt.NDArray[np.intp]
+    failings: list[str]
+    failing: npt.NDArray[np.intp]
+    score_min: npt.NDArray[np.int64]  # cents, NULL when the rule set does not score
+    score_max: npt.NDArray[np.int64]
+    needs_data: npt.NDArray[np.bool_]
+    prospect: npt.NDArray[np.bool_]
+    rd_gap: npt.NDArray[np.int64]  # cents, NULL unless the R&D ratio fails
+    tech_staff_gap: npt.NDArray[np.int64]  # persons, NULL unless the tech-staff ratio fails
+    holds: npt.NDArray[np.bool_]
+    holding_expires: npt.NDArray[np.int64]  # days since 2000-01-01, NULL when none
+
+    def counts(self, keep: npt.NDArray[np.bool_] | None = None) -> Counter[str]:
+        index = self.verdict if keep is None else self.verdict[keep]
+        tally = np.bincount(index, minlength=len(self.verdicts))
+        return Counter({self.verdicts[i]: int(n) for i, n in enumerate(tally) if n})
+
+
+def chunk_results(
+    ruleset: RuleSet, version: RuleVersion, frame: vector.Columns, on_date: dt.date
+) -> ChunkResults:
+    """Evaluate the rule set on a frame with the column forms; what :func:`result_row` stores, per row."""
+    assert ruleset.derive_columns is not None
+    cols = ruleset.derive_columns(frame, on_date, version.thresholds)
+    outcome = vector.evaluate_columns(ruleset, version, cols)
+
+    def decide(criteria: dict[str, CriterionResult], score: ScoreSummary | None) -> tuple[str, bool, bool]:
+        verdict = (ruleset.verdict or default_verdict)(criteria, score)
+        found = list(criteria.values())
+        return str(verdict), prospect_of(found, score), lacks_registry_data(found)
+
+    answers, index = vector.combine(outcome, decide)
+    verdicts = sorted({a[0] for a in answers})
+    verdict_of = np.array([verdicts.index(a[0]) for a in answers], dtype=np.intp)
+    prospect = np.array([a[1] for a in answers], dtype=bool)[index]
+    needs_data = np.array([a[2] for a in answers], dtype=bool)[index]
+    failings, failing = vector.failing_masks(outcome)
+    n = cols.n
+    null = np.full(n, NULL, dtype=np.int64)
+    if outcome.score is not None:
+        score_min, score_max = vector.cents_columns(outcome.score[0]), vector.cents_columns(outcome.score[1])
+    else:
+        score_min, score_max = null, null.copy()
+    rd_gap, staff_gap = null.copy(), null.copy()
+    if "rd_expense_ratio" in outcome.criteria:
+        status, gap = outcome.criteria["rd_expense_ratio"]
+        rd_gap = np.where(
+            status == vector.FAIL, vector.cents_columns(np.where(status == vector.FAIL, gap, 0.0)), NULL
+        )
+    if "tech_staff_ratio" in outcome.criteria:
+        status, gap = outcome.criteria["tech_staff_ratio"]
+        staff_gap = np.where(status == vector.FAIL, np.nan_to_num(gap).astype(np.int64), NULL)
+    expires = frame["holding_expires"]
+    return ChunkResults(
+        ids=frame["id"].astype(np.int64),
+        verdicts=verdicts,
+        verdict=verdict_of[index],
+        failings=failings,
+        failing=failing,
+        score_min=score_min,
+        score_max=score_max,
+        needs_data=needs_data,
+        prospect=prospect,
+        rd_gap=rd_gap.astype(np.int64),
+        tech_staff_gap=staff_gap.astype(np.int64),
+        holds=frame["holds"] > 0,
+        holding_expires=np.where(np.isnan(expires), NULL, np.nan_to_num(expires)).astype(np.int64),
+    )
+
+
+def screen_frame(
+    frame: vector.Columns,
+    ruleset: RuleSet,
+    version: RuleVersion,
+    version_row: RuleSetVersion,
+    on_date: dt.date,
+    lo: int,
+    hi: int,
+    *,
+    run: Any = None,
+) -> Counter[str]:
+    """Evaluate one chunk's frame with the column forms and store the results; the chunk's enterprises
+    with an expert estimate are assessed by the row engine instead (the estimate narrows a range)."""
+    results = chunk_results(ruleset, version, frame, on_date)
+    estimated = set(estimates_for_chunk(lo, hi, version_row.code))
+    keep = ~np.isin(results.ids, np.array(sorted(estimated), dtype=np.int64)) if estimated else None
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _write_copy(results, keep, version_row, on_date, run)
+        else:
+            _write_orm(results, keep, version_row, on_date, run)
+    counts = results.counts(keep)
+    if estimated:
+        counts.update(screen_rows(version_row, on_date, lo, hi, run=run, only=estimated))
+    return counts
+
+
+def _write_copy(
+    results: ChunkResults,
+    keep: npt.NDArray[np.bool_] | None,
+    version_row: RuleSetVersion,
+    on_date: dt.date,
+    run: Any,
+) -> None:
+    """PostgreSQL: binary COPY of fixed-width int8 records into a temporary table, then one upsert that
+    maps the codes to the stored text (a rerun updates the same rows)."""
+    qn = connection.ops.quote_name
+    table = qn(ScreeningResult._meta.db_table)
+    updates = ", ".join(
+        f"{qn(column)} = EXCLUDED.{qn(column)}"
+        for column in ("run_id" if name == "run" else name for name in UPDATE_FIELDS)
+    )
+    columns = [
+        results.ids,
+        results.verdict.astype(np.int64),
+        results.failing.astype(np.int64),
+        results.score_min,
+        results.score_max,
+        results.needs_data.astype(np.int64),
+        results.prospect.astype(np.int64),
+        results.rd_gap,
+        results.tech_staff_gap,
+        results.holds.astype(np.int64),
+        results.holding_expires,
+    ]
+    if keep is not None:
+        columns = [column[keep] for column in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS wutong_screening_chunk (enterprise_id int8, verdict int8, "
+            "failing int8, score_min int8, score_max int8, needs_data int8, prospect int8, rd_gap int8, "
+            "tech_staff_gap int8, holds int8, holding_expires int8)"
+        )
+        cursor.execute("TRUNCATE wutong_screening_chunk")
+        with cursor.cursor.copy("COPY wutong_screening_chunk FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(_binary_records(columns))
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (enterprise_id, rule_version_id, run_id, assessed_on, verdict, score_min,
+                score_max, failing, needs_data, prospect, rd_gap, tech_staff_gap, holds,
+                holding_expires_on, updated_at)
+            SELECT c.enterprise_id, %(version)s, %(run)s, %(on)s, (%(verdicts)s::text[])[c.verdict + 1],
+                NULLIF(c.score_min, {NULL}) * 0.01, NULLIF(c.score_max, {NULL}) * 0.01,
+                (%(failings)s::text[])[c.failing + 1], c.needs_data = 1, c.prospect = 1,
+                NULLIF(c.rd_gap, {NULL}) * 0.01, NULLIF(c.tech_staff_gap, {NULL}), c.holds = 1,
+                DATE '2000-01-01' + NULLIF(c.holding_expires, {NULL})::int4, %(now)s
+            FROM wutong_screening_chunk c
+            ORDER BY c.enterprise_id
+            ON CONFLICT (enterprise_id, rule_version_id) DO UPDATE SET {updates}
+            """,
+            {
+                "version": version_row.pk,
+                "run": run.pk if run is not None else None,
+                "on": on_date,
+                "verdicts": results.verdicts,
+                "failings": results.failings,
+                "now": timezone.now(),
+            },
+        )
+
+
+def _binary_records(columns: Sequence[npt.NDArray[np.int64]]) -> bytes:
+    """A binary COPY stream of rows of non-null int8 fields, built by numpy in one pass."""
+    width = len(columns)
+    fields: list[tuple[str, str]] = [("n", ">i2")]
+    for i in range(width):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", ">i8")]
+    n = len(columns[0]) if columns else 0
+    records = np.empty(n, dtype=np.dtype(fields))
+    records["n"] = width
+    for i, column in enumerate(columns):
+        records[f"l{i}"] = 8
+        records[f"v{i}"] = column
+    return b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8 + records.tobytes() + b"\xff\xff"
+
+
+def _write_orm(
+    results: ChunkResults,
+    keep: npt.NDArray[np.bool_] | None,
+    version_row: RuleSetVersion,
+    on_date: dt.date,
+    run: Any,
+) -> None:
+    """Any database: ``bulk_create`` upserts of the chunk's rows."""
+    now = timezone.now()
+    rows = []
+    for i in range(len(results.ids)) if keep is None else np.flatnonzero(keep):
+        rows.append(
+            ScreeningResult(
+                enterprise_id=int(results.ids[i]),
+                rule_version=version_row,
+                run=run,
+                assessed_on=on_date,
+                verdict=results.verdicts[results.verdict[i]],
+                score_min=_decimal_cents(results.score_min[i]),
+                score_max=_decimal_cents(results.score_max[i]),
+                failing=results.failings[results.failing[i]],
+                needs_data=bool(results.needs_data[i]),
+                prospect=bool(results.prospect[i]),
+                rd_gap=_decimal_cents(results.rd_gap[i]),
+                tech_staff_gap=None if results.tech_staff_gap[i] == NULL else int(results.tech_staff_gap[i]),
+                holds=bool(results.holds[i]),
+                holding_expires_on=None
+                if results.holding_expires[i] == NULL
+                else EPOCH + dt.timedelta(days=int(results.holding_expires[i])),
+                updated_at=now,
+            )
+        )
+    ScreeningResult.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["enterprise", "rule_version"],
+        update_fields=UPDATE_FIELDS,
+    )
+
+
+def _decimal_cents(cents: Any) -> Decimal | None:
+    return None if int(cents) == NULL else Decimal(int(cents)).scaleb(-2)
 
 
 def execute_run(run: ScreeningRun, *, chunk: int = DEFAULT_CHUNK) -> ScreeningRun:

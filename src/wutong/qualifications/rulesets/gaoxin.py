@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from wutong.qualifications import vector as v
 from wutong.qualifications.choices import CriterionStatus, Verdict
 from wutong.qualifications.criteria import (
     ExpertRange,
@@ -61,6 +64,28 @@ def derive(profile: Mapping[str, Any], on_date: dt.date, t: Thresholds) -> dict[
     return inputs
 
 
+#: Annual-report figures the 国高 criteria and items read, for each fiscal year of the window.
+FRAME_FIELDS = (
+    "sales_revenue",
+    "total_income",
+    "high_tech_revenue",
+    "rd_expense",
+    "rd_expense_domestic",
+    "net_assets",
+    "employees",
+    "tech_staff",
+)
+
+
+def derive_columns(frame: v.Columns, on_date: dt.date, t: Thresholds) -> v.Columns:
+    """:func:`derive` on a registry frame. The registry holds no incident record, standards or
+    成果转化 counts, so those inputs are None (NaN) for every row, as for a registry profile."""
+    cols = v.base_columns(frame, on_date, t["fiscal_years"], FRAME_FIELDS)
+    for name in ("incidents_in_window", "standards_count", "transformations_total", "transformation_years"):
+        cols[name] = cols.nan()
+    return cols
+
+
 @dataclass(frozen=True)
 class HasValidIP(Criterion):
     def check(self, inputs: Inputs, t: Thresholds) -> CriterionResult:
@@ -86,6 +111,12 @@ class HasValidIP(Criterion):
             f"{self.label}：没有有效的知识产权；需至少获得 1 项（如发明专利、软件著作权）",
             flags,
         )
+
+    def check_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Codes, v.Floats]:
+        known, count = cols.known("ip_known"), cols.col("ip_valid_count")
+        status = np.select([~known, count >= 1], [v.NEEDS_DATA, v.PASS], v.FAIL).astype(np.int8)
+        gap = np.select([status == v.PASS, status == v.FAIL], [0.0, 1.0], np.nan)
+        return status, gap
 
 
 @dataclass(frozen=True)
@@ -118,6 +149,15 @@ class IPQuantity(ScoreItem):
             f"无有效Ⅰ类知识产权，可用Ⅱ类 {class2} 项{note}"
             f"{f'（{label}档）' if label else '（E档）'}，{_range(points)} 分",
         )
+
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        bands = t["ip_quantity"]
+        known = cols.known("ip_known")
+        class1 = cols.col("ip_valid_class1") >= bands["class1"]["min_count"]
+        low, high = v.band_columns(cols.col("ip_valid_class2_unused"), bands["class2"])
+        first, top = bands["class1"]["points"]
+        low, high = np.where(class1, first, low), np.where(class1, top, high)
+        return np.where(known, low, 0.0), np.where(known, high, float(self.max_points))
 
 
 @dataclass(frozen=True)
@@ -152,6 +192,17 @@ class IPAcquisitionItem(ScoreItem):
             )
         return ItemResult(self.id, 0, 0, None, "没有有效知识产权，0 分")
 
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        bands = t["ip_acquisition"]
+        known = cols.known("ip_known")
+        own = (cols.col("ip_valid_self") != 0) | (cols.col("ip_valid_acquisition_unknown") != 0)
+        acquired = ~own & (cols.col("ip_valid_acquired") != 0)
+        low = np.select([~known, own, acquired], [0.0, bands["self"][0], bands["acquired_only"][0]], 0.0)
+        high = np.select(
+            [~known, own, acquired], [self.max_points, bands["self"][1], bands["acquired_only"][1]], 0.0
+        )
+        return low.astype(np.float64), high.astype(np.float64)
+
 
 @dataclass(frozen=True)
 class StandardsBonus(ScoreItem):
@@ -165,6 +216,15 @@ class StandardsBonus(ScoreItem):
                 self.id, points[0], points[1], count, f"参与编制标准 {count} 项，加 {_range(points)} 分"
             )
         return ItemResult(self.id, 0, 0, 0, "未参与编制国家或行业标准，0 分")
+
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        count = cols.col("standards_count")
+        low, high = t["standards_bonus"]
+        missing, some = np.isnan(count), ~np.isnan(count) & (count != 0)
+        return (
+            np.select([missing, some], [0.0, low], 0.0).astype(np.float64),
+            np.select([missing, some], [self.max_points, high], 0.0).astype(np.float64),
+        )
 
 
 @dataclass(frozen=True)
@@ -190,6 +250,18 @@ class Transformation(ScoreItem):
             f"近 {years} 年成果转化 {_n(total)} 项，年均 {_n(round(average, 2))} 项"
             f"{f'（{label}档）' if label else '（F档）'}，{_range(points)} 分",
             flags=flags,
+        )
+
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        total, years = cols.col("transformations_total"), cols.col("transformation_years")
+        counted = ~np.isnan(total) & ~np.isnan(years) & (years != 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            average = np.where(counted, total / np.where(counted, years, 1.0), np.nan)
+        low, high = v.band_columns(average, t["transformation_bands"])
+        unknown = np.isnan(total)
+        return (
+            np.where(counted, low, 0.0),
+            np.where(unknown, float(self.max_points), np.where(counted, high, 0.0)),
         )
 
 
@@ -284,6 +356,30 @@ class Growth(ScoreItem):
             round(g, 6),
             f"{self.what} {pct(g)}{f'（{label}档）' if label else '（F档）'}，{_range(points)} 分",
             flags=flags,
+        )
+
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        has_first, has_prev, has_last = (
+            cols.col(name) == 1 for name in ("has_first", "has_prev", "has_last")
+        )
+        a = cols.col(f"first_{self.field_name}")
+        b, c = cols.col(f"prev_{self.field_name}"), cols.col(f"last_{self.field_name}")
+        present = has_first.astype(int) + has_prev + has_last
+        too_few = (present < 2) | ~has_last | ~has_prev
+        chain_gap = too_few & (present >= 2)  # Y−3 and Y−1 without Y−2: unknown
+        missing = ~too_few & ((has_first & np.isnan(a)) | np.isnan(b) | np.isnan(c))
+        live = ~too_few & ~missing
+        with np.errstate(invalid="ignore", divide="ignore"):
+            three = live & has_first
+            zero = (three & ((a < 0) | (b < 0) | (b == 0))) | (live & ~has_first & (b <= 0))
+            rated = live & ~zero
+            safe_a, safe_b = np.where(rated & (a != 0), a, 1.0), np.where(rated, b, 1.0)
+            g = np.where(three & (a != 0), 0.5 * (safe_b / safe_a + c / safe_b) - 1, c / safe_b - 1)
+        low, high = v.band_columns(np.where(rated, g, np.nan), t["growth_bands"])
+        unknown = chain_gap | missing
+        return (
+            np.where(rated, low, 0.0),
+            np.where(unknown, float(self.max_points), np.where(rated, high, 0.0)),
         )
 
 
@@ -466,6 +562,8 @@ GAOXIN = register(
         groups=(ScoreGroup("ip", "知识产权", "ip_cap"),),
         pass_mark_key="innovation_pass_mark",
         verdict=verdict,
+        derive_columns=derive_columns,
+        frame_fields=FRAME_FIELDS,
     )
 )
 
