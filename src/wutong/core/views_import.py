@@ -85,12 +85,16 @@ def check_upload(upload: Any) -> str | None:
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("导入内容"), choices=())
+    kind = forms.ChoiceField(
+        label=gettext_lazy("导入内容"), choices=(), widget=forms.Select(attrs={"class": "form-select"})
+    )
     file = forms.FileField(
         label=gettext_lazy("文件"), help_text=gettext_lazy(".xlsx、.xls 或 .csv（UTF-8 或 GBK）")
     )
     as_of = forms.DateField(
-        label=gettext_lazy("数据截至日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("数据截至日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
 
     def __init__(self, *args: Any, kinds: tuple[str, ...] = (), **kwargs: Any) -> None:
