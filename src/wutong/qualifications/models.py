@@ -201,16 +201,29 @@ class ScreeningResultQuerySet(AccessQuerySet["ScreeningResult"]):
 class ScreeningResult(models.Model):
     """The latest screening verdict of one enterprise against one rule version: the verdict, the score
     range and the few facts the lists filter on (failing criteria, missing data, R&D gap, the holding
-    of the same qualification and its expiry). The full explanation is the 资质评估 tab's job."""
+    of the same qualification and its expiry). The full explanation is the 资质评估 tab's job.
+
+    A derived table that every screening rewrites whole (3 M rows in seconds), so its write cost is
+    kept to what the lists need: the foreign keys are not enforced by the database (a per-row check
+    costs more than the row itself; Django still cascades deletes, and a rerun rewrites every row —
+    ADR 0004), and besides the unique key there are only partial indexes on the named lists' subsets.
+    """
 
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         verbose_name=_("企业"),
         on_delete=models.CASCADE,
         related_name="screening_results",
+        db_constraint=False,
+        db_index=False,  # the unique (enterprise, rule_version) key leads with it
     )
     rule_version = models.ForeignKey(
-        RuleSetVersion, verbose_name=_("规则版本"), on_delete=models.PROTECT, related_name="screening_results"
+        RuleSetVersion,
+        verbose_name=_("规则版本"),
+        on_delete=models.PROTECT,
+        related_name="screening_results",
+        db_constraint=False,
+        db_index=False,
     )
     run = models.ForeignKey(
         ScreeningRun,
@@ -219,13 +232,15 @@ class ScreeningResult(models.Model):
         null=True,
         blank=True,
         related_name="results",
+        db_constraint=False,
+        db_index=False,
     )
     assessed_on = models.DateField(_("评估日期"))
-    verdict = models.CharField(_("结论"), max_length=20, choices=Verdict.choices, db_index=True)
+    verdict = models.CharField(_("结论"), max_length=20, choices=Verdict.choices)
     score_min = models.DecimalField(_("得分下限"), max_digits=6, decimal_places=2, null=True, blank=True)
     score_max = models.DecimalField(_("得分上限"), max_digits=6, decimal_places=2, null=True, blank=True)
     #: Comma-separated ids of the failing criteria, sorted: "rd_expense_ratio" means "fails only on R&D".
-    failing = models.CharField(_("不符合的条件"), max_length=300, blank=True, db_index=True)
+    failing = models.CharField(_("不符合的条件"), max_length=300, blank=True)
     #: A criterion lacks data the registry could hold (not only the incident record it never holds).
     needs_data = models.BooleanField(_("缺少数据"), default=False)
     #: Every condition holds or lacks only facts the registry never has (the incident record), and the
@@ -248,7 +263,34 @@ class ScreeningResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "rule_version"], name="screeningresult_unique"),
         ]
-        indexes = [models.Index(fields=["rule_version", "verdict", "holds"])]
+        # Partial indexes: each holds only the rows of one list, so a screening pays for few entries.
+        indexes = [
+            models.Index(
+                fields=["rule_version", "verdict"],
+                condition=~models.Q(verdict=Verdict.INELIGIBLE),
+                name="screeningresult_open_verdict",
+            ),
+            models.Index(
+                fields=["rule_version", "enterprise"],
+                condition=models.Q(prospect=True, holds=False),
+                name="screeningresult_prospect",
+            ),
+            models.Index(
+                fields=["rule_version", "enterprise"],
+                condition=models.Q(needs_data=True),
+                name="screeningresult_needs_data",
+            ),
+            models.Index(
+                fields=["rule_version", "enterprise"],
+                condition=models.Q(failing="rd_expense_ratio"),
+                name="screeningresult_rd_only",
+            ),
+            models.Index(
+                fields=["holding_expires_on"],
+                condition=models.Q(holding_expires_on__isnull=False),
+                name="screeningresult_expiry",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.rule_version} {self.get_verdict_display()}"

@@ -337,9 +337,11 @@ class RuleSet:
     verdict: VerdictFn | None = None
     assessable: bool = True
     #: The column form of ``derive`` for screening: registry frame columns → input columns (see
-    #: ``vector.base_columns``), and the annual-report figures it reads for each fiscal year.
+    #: ``vector.base_columns``); the annual-report figures it reads (field → how many of the latest
+    #: fiscal years) and the IP counts (``profiles.ip_inputs`` names). A frame carries nothing else.
     derive_columns: ColumnDeriver | None = None
-    frame_fields: tuple[str, ...] = ()
+    frame_fields: Mapping[str, int] = field(default_factory=dict)
+    frame_ip: tuple[str, ...] = ()
 
     def criterion(self, criterion_id: str) -> Criterion:
         return next(c for c in self.criteria if c.id == criterion_id)

@@ -47,18 +47,17 @@ STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 
 
 class Columns(dict[str, Any]):
-    """Input columns of ``n`` enterprises: name → float array (NaN = None). A name nobody computed
-    reads as all-NaN, like ``inputs.get(name)`` reading None."""
+    """Input columns of ``n`` enterprises: name → float array (NaN = None). Reading a name nobody
+    computed is an error, not "no data": a column form must never read an input its frame lacks."""
 
     def __init__(self, n: int, data: Mapping[str, Any] | None = None) -> None:
         super().__init__(data or {})
         self.n = n
 
     def col(self, name: str) -> Floats:
-        value = self.get(name)
-        if value is None:
-            return np.full(self.n, np.nan)
-        return np.asarray(value, dtype=np.float64)
+        if name not in self:
+            raise KeyError(f"input column {name!r} was not derived for this rule set")
+        return np.asarray(self[name], dtype=np.float64)
 
     def known(self, name: str) -> npt.NDArray[np.bool_]:
         return ~np.isnan(self.col(name))
@@ -326,27 +325,33 @@ def frame_years(on_date: Any, fiscal_years: int) -> range:
     return range(on_date.year - max(3, fiscal_years), on_date.year)
 
 
-def base_columns(frame: Columns, on_date: Any, fiscal_years: int, fields: Sequence[str]) -> Columns:
+def base_columns(
+    frame: Columns, on_date: Any, fiscal_years: int, fields: Mapping[str, int], ip: Sequence[str]
+) -> Columns:
     """:func:`profiles.base_inputs` on a registry frame (raw columns ``established_days``,
-    ``has_<year>``, ``y<year>_<field>`` in 万元 or persons, and the IP counts). Sums add the window's
-    years in the same order as the scalar ``sum``, so they are equal bit for bit."""
+    ``has_<year>``, ``y<year>_<field>`` in 万元 or persons, and IP counts), for the figures the rule set
+    reads: ``fields`` maps a figure to how many of the latest years it needs (``last_`` = 1, ``prev_``
+    = 2, ``first_`` = 3; ``sum_`` when the window is covered). Sums add the window's years in the
+    scalar ``sum``'s order, so they are equal bit for bit."""
     y = on_date.year
     cols = Columns(frame.n)
     cols["established_days"] = frame["established_days"]
     has = {year: frame[f"has_{year}"] > 0 for year in frame_years(on_date, fiscal_years)}
     window = range(y - fiscal_years, y)
     cols["years_count"] = np.sum([has[year] for year in window], axis=0, dtype=np.float64)
-    for prefix, year in (("first", y - 3), ("prev", y - 2), ("last", y - 1)):
+    for back, (prefix, year) in enumerate((("last", y - 1), ("prev", y - 2), ("first", y - 3)), start=1):
         cols[f"has_{prefix}"] = has[year].astype(np.float64)
-        for name in fields:
-            cols[f"{prefix}_{name}"] = np.where(has[year], frame[f"y{year}_{name}"], np.nan)
-    for name in fields:
+        for name, years in fields.items():
+            if years >= back:
+                cols[f"{prefix}_{name}"] = np.where(has[year], frame[f"y{year}_{name}"], np.nan)
+    for name, years in fields.items():
+        if years < fiscal_years:
+            continue
         total = np.zeros(frame.n)
         for year in window:
             total = total + np.where(has[year], frame[f"y{year}_{name}"], 0.0)
         cols[f"sum_{name}"] = np.where(cols["years_count"] > 0, total, np.nan)
     cols["ip_known"] = np.ones(frame.n)  # the registry's IP list is the record: empty means none
-    for name in IP_COLUMNS:
+    for name in ip:
         cols[name] = frame[name]
-    cols["ip_valid_class1_high_value"] = np.zeros(frame.n)  # the registry does not mark 高价值 rights
     return cols

@@ -64,23 +64,32 @@ def derive(profile: Mapping[str, Any], on_date: dt.date, t: Thresholds) -> dict[
     return inputs
 
 
-#: Annual-report figures the 国高 criteria and items read, for each fiscal year of the window.
-FRAME_FIELDS = (
-    "sales_revenue",
-    "total_income",
-    "high_tech_revenue",
-    "rd_expense",
-    "rd_expense_domestic",
-    "net_assets",
-    "employees",
-    "tech_staff",
+#: What the 国高 criteria and items read from the registry: figures (→ how many of the latest fiscal
+#: years) and IP counts.
+FRAME_FIELDS = {
+    "sales_revenue": 3,
+    "rd_expense": 3,
+    "rd_expense_domestic": 3,
+    "net_assets": 3,
+    "high_tech_revenue": 1,
+    "total_income": 1,
+    "employees": 1,
+    "tech_staff": 1,
+}
+FRAME_IP = (
+    "ip_valid_count",
+    "ip_valid_class1",
+    "ip_valid_class2_unused",
+    "ip_valid_self",
+    "ip_valid_acquired",
+    "ip_valid_acquisition_unknown",
 )
 
 
 def derive_columns(frame: v.Columns, on_date: dt.date, t: Thresholds) -> v.Columns:
     """:func:`derive` on a registry frame. The registry holds no incident record, standards or
     成果转化 counts, so those inputs are None (NaN) for every row, as for a registry profile."""
-    cols = v.base_columns(frame, on_date, t["fiscal_years"], FRAME_FIELDS)
+    cols = v.base_columns(frame, on_date, t["fiscal_years"], FRAME_FIELDS, FRAME_IP)
     for name in ("incidents_in_window", "standards_count", "transformations_total", "transformation_years"):
         cols[name] = cols.nan()
     return cols
@@ -564,6 +573,7 @@ GAOXIN = register(
         verdict=verdict,
         derive_columns=derive_columns,
         frame_fields=FRAME_FIELDS,
+        frame_ip=FRAME_IP,
     )
 )
 
