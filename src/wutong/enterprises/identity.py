@@ -195,6 +195,25 @@ def is_valid_uscc(code: str | None) -> bool:
     return validate_uscc(code).valid
 
 
+# The fast path for a code already typed clean. 34 ≡ 3 (mod 31), so with the characters written as
+# base-34 digits of their values, lowest position first, int(…, 34) ≡ Σ Ci·3^i = Σ Ci·Wi (mod 31).
+_CLEAN_USCC = re.compile(r"[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}")
+_AS_BASE34 = str.maketrans(dict(zip(USCC_ALPHABET, "0123456789abcdefghijklmnopqrstu", strict=True)))
+_AUTHORITY_CATEGORIES = frozenset(
+    a + c for a, (_name, categories) in USCC_AUTHORITIES.items() for c in categories
+)
+
+
+def is_clean_valid_uscc(code: str) -> bool:
+    """True when ``code`` is already compact (18 characters of the alphabet, as typed) and
+    :func:`validate_uscc` accepts it — in about a microsecond, for bulk imports. False says
+    nothing: such a code takes the long way (tested equal)."""
+    if _CLEAN_USCC.fullmatch(code) is None or code[:2] not in _AUTHORITY_CATEGORIES:
+        return False
+    total = int(code[16::-1].translate(_AS_BASE34), 34) % 31
+    return code[17] == USCC_ALPHABET[(31 - total) % 31]
+
+
 # --- Names --------------------------------------------------------------------------------------
 
 _PREFIXES = ("深圳市", "深圳", "广东省", "广东")
