@@ -66,7 +66,7 @@ def test_composite_values_and_score_items_are_shown_by_their_chinese_names(clien
     firm = short_firm()
     html = login(client, alice).get(f"/enterprises/{firm.pk}/?tab=assessment").content.decode()
     # 科小 size limits: a value per figure, named and with its unit, never the input key
-    assert "职工总数：100 人" in html and "销售收入：2000 万元" in html
+    assert "职工总数：100 人<br>销售收入：2000 万元" in html
     assert "employees:" not in html and "sales_revenue:" not in html
     # 科小 direct routes are named; 国高 score items by their label
     assert "拥有有效期内的高新技术企业证书" in html

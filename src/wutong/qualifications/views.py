@@ -354,7 +354,7 @@ def sub_labels(code: str) -> dict[str, str]:
 
 
 def _shown(value: Any, labels: dict[str, str] | None = None, unit: Any = None) -> Any:
-    """A criterion value for the table: composite values as "名称：值" lines with their units, statuses
+    """A criterion value for the table: composite values as "名称：值" lines (one per line) with units, statuses
     by their Chinese label, ranges as "a–b", booleans as 是/否."""
     labels = labels or {}
     if isinstance(value, dict):
@@ -362,7 +362,7 @@ def _shown(value: Any, labels: dict[str, str] | None = None, unit: Any = None) -
         for key, item in value.items():
             item_unit = unit.get(key) if isinstance(unit, dict) else None
             parts.append(f"{labels.get(key, key)}：{_shown(item, labels, item_unit)}")
-        return "；".join(parts)
+        return "\n".join(parts)
     if isinstance(value, list):
         return "–".join(str(_shown(v, labels)) for v in value)
     if isinstance(value, bool):
