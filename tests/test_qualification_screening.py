@@ -8,6 +8,7 @@ import random
 from collections import Counter
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -199,3 +200,151 @@ def test_the_screen_command_screens_the_registry_and_prints_the_counts(registry)
     assert printed["processed"] == 600 == sum(printed["counts"].values())
     stored = Counter(ScreeningResult.objects.values_list("verdict", flat=True))
     assert printed["counts"] == dict(stored)
+
+
+def _edge_enterprises() -> list[int]:
+    """Registry rows at the edges of every criterion: no reports and no founding date, zero and
+    negative bases, a missing middle year, no employees, IP of every status/acquisition/class, holdings
+    expired, open-ended and issued after the date, an amount beyond exact doubles, ratios exactly on
+    the thresholds."""
+    from wutong.enterprises.models import IPAsset
+
+    made = []
+
+    def firm(n: int, established: dt.date | None = dt.date(2015, 3, 1)) -> Enterprise:
+        return Enterprise.objects.create(
+            uscc=f"91440303EDGE{n:05d}X"[:18], name=f"边界企业{n}", established=established
+        )
+
+    def report(e: Enterprise, year: int, **figures: object) -> None:
+        base = {"sales_revenue": Decimal("10000000.00"), "total_income": Decimal("10500000.00"),
+                "high_tech_revenue": Decimal("7000000.00"), "rd_expense": Decimal("500000.00"),
+                "rd_expense_domestic": Decimal("450000.00"), "net_assets": Decimal("3000000.00"),
+                "employees": 100, "tech_staff": 10}  # fmt: skip
+        AnnualReport.objects.create(enterprise=e, year=year, **{**base, **figures})
+
+    e = firm(1, established=None)  # nothing on record
+    made.append(e.pk)
+    e = firm(2)  # zero sales every year: ratios need review, growth b = 0
+    for year in (2023, 2024, 2025):
+        report(e, year, sales_revenue=Decimal("0.00"), total_income=Decimal("0.00"))
+    IPAsset.objects.create(
+        enterprise=e, kind="invention_patent", number="E2-1", status="valid", acquisition="gift"
+    )
+    made.append(e.pk)
+    e = firm(3)  # negative first-year net assets, 5% R&D exactly, 10% staff exactly
+    report(e, 2023, net_assets=Decimal("-5.00"))
+    report(e, 2024)
+    report(e, 2025)
+    IPAsset.objects.create(enterprise=e, kind="software_copyright", number="E3-1", status="valid",
+                           acquisition="transfer", used_for_gaoxin=True)  # fmt: skip
+    IPAsset.objects.create(enterprise=e, kind="utility_model", number="E3-2", status="invalid")
+    IPAsset.objects.create(enterprise=e, kind="trademark", number="E3-3", status="valid")
+    IPAsset.objects.create(
+        enterprise=e, kind="invention_patent", number="E3-4", status="valid", granted_on=dt.date(2026, 7, 1)
+    )
+    QualificationHolding.objects.create(
+        enterprise=e, kind="gaoxin", issued_on=dt.date(2020, 1, 1), expires_on=dt.date(2022, 12, 31)
+    )
+    QualificationHolding.objects.create(enterprise=e, kind="gaoxin", issued_on=dt.date(2025, 1, 1))
+    QualificationHolding.objects.create(
+        enterprise=e, kind="gaoxin", issued_on=dt.date(2026, 9, 1), expires_on=dt.date(2029, 8, 31)
+    )
+    made.append(e.pk)
+    e = firm(4)  # Y−2 missing (growth cannot chain), no employees last year
+    report(e, 2023)
+    report(e, 2025, employees=0, tech_staff=0)
+    made.append(e.pk)
+    e = firm(5, established=dt.date(2025, 12, 1))  # young, one year; an amount beyond exact doubles
+    report(e, 2025, sales_revenue=Decimal("95000000000000.07"), rd_expense=Decimal("1.01"))
+    IPAsset.objects.create(enterprise=e, kind="design_patent", number="E5-1", status="pending")
+    made.append(e.pk)
+    e = firm(6)  # just under 5% (gap of a cent), 9 staff of 100
+    for year in (2023, 2024, 2025):
+        report(e, year, rd_expense=Decimal("499999.99"), tech_staff=9)
+    IPAsset.objects.create(enterprise=e, kind="invention_patent", number="E6-1", status="valid")
+    made.append(e.pk)
+    return made
+
+
+def test_every_stored_field_equals_the_single_assessment_for_every_enterprise(registry):
+    """The strong form of the sample test: all 600 generated firms plus the edge rows, every stored
+    field, against ``assess`` on the profile ``profile_from_enterprise`` builds (on both backends)."""
+    edges = _edge_enterprises()
+    run = _run(chunk=170)
+    version_row = run.rule_version
+    stored = {r.enterprise_id: r for r in ScreeningResult.objects.all()}
+    assert set(edges) <= set(stored) and len(stored) == 606
+    fields = ["verdict", "score_min", "score_max", "failing", "needs_data", "prospect", "rd_gap",
+              "tech_staff_gap", "holds", "holding_expires_on"]  # fmt: skip
+    for firm in Enterprise.objects.prefetch_related("annual_reports", "ip_assets", "qualifications"):
+        profile = profile_from_enterprise(firm, D)
+        outcome = assess(normalize_profile(profile), "gaoxin", D)
+        expected = screening.result_row(firm.pk, outcome, profile, version_row, None)
+        got = stored[firm.pk]
+        assert [getattr(got, f) for f in fields] == [getattr(expected, f) for f in fields], firm.pk
+    edge_rows = {pk: stored[pk] for pk in edges}
+    assert edge_rows[edges[2]].holds and edge_rows[edges[2]].holding_expires_on == dt.date(2022, 12, 31)
+    assert edge_rows[edges[5]].rd_gap == Decimal("0.01") and edge_rows[edges[5]].tech_staff_gap == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the binary COPY frame is PostgreSQL's")
+def test_the_binary_copy_frame_equals_the_orm_frame(registry):
+    from wutong.qualifications.rules import get_ruleset
+
+    edges = _edge_enterprises()
+    first, _ = registry
+    ruleset = get_ruleset("gaoxin")
+    copied = screening._frame_copy(ruleset, "gaoxin", D, first, edges[-1])
+    read = screening._frame_orm(ruleset, "gaoxin", D, first, edges[-1])
+    assert set(copied) == set(read) and copied.n == read.n == 606
+    for name in read:
+        assert np.array_equal(copied[name], read[name], equal_nan=True), name
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel chunks run on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_chunks_store_what_one_connection_stores():
+    """Outside a transaction PostgreSQL screens chunks on several connections at once; the stored rows
+    are the same as one connection's, the progress adds up and the worker connections are closed."""
+    generate_registry(300, seed=5)
+    assert screening.default_workers() >= 1
+    fields = ("enterprise_id", "verdict", "failing", "score_min", "score_max", "needs_data", "prospect",
+              "rd_gap", "tech_staff_gap", "holds", "holding_expires_on")  # fmt: skip
+    version_row = _version_row(version_in_force("gaoxin", D))
+    serial = screening.execute_run(
+        ScreeningRun.objects.create(rule_version=version_row, on_date=D), chunk=41, workers=1
+    )
+    one = list(ScreeningResult.objects.order_by("enterprise_id").values_list(*fields))
+    parallel = screening.execute_run(
+        ScreeningRun.objects.create(rule_version=version_row, on_date=D), chunk=41, workers=3
+    )
+    assert list(ScreeningResult.objects.order_by("enterprise_id").values_list(*fields)) == one
+    assert (parallel.processed, parallel.counts) == (300, serial.counts)
+    assert set(ScreeningResult.objects.values_list("run_id", flat=True)) == {parallel.pk}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel chunks run on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_an_error_in_a_parallel_chunk_fails_the_run(monkeypatch):
+    generate_registry(50, seed=5)
+    version_row = _version_row(version_in_force("gaoxin", D))
+    real = screening.screen_range
+
+    def broken(version_row, on_date, lo, hi, *, run=None):  # type: ignore[no-untyped-def]
+        if lo > 20:
+            raise RuntimeError("chunk lost")
+        return real(version_row, on_date, lo, hi, run=run)
+
+    monkeypatch.setattr(screening, "screen_range", broken)
+    run = ScreeningRun.objects.create(rule_version=version_row, on_date=D)
+    with pytest.raises(RuntimeError, match="chunk lost"):
+        screening.execute_run(run, chunk=10, workers=2)
+    run.refresh_from_db()
+    assert run.status == ScreeningStatus.FAILED and "chunk lost" in run.error
