@@ -68,6 +68,7 @@ BOOL = "bool"
 UNIT_FACTORS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 _UNIT_ALIASES = {"元": "元", "万元": "万元", "万": "万元", "亿元": "亿元", "亿": "亿元"}
 _CENT = Decimal("0.01")
+_TOO_MUCH = Decimal("1e16")
 
 
 @dataclass(frozen=True)
@@ -239,8 +240,9 @@ def parse_money(value: Any, column: Column, unit: str | None = None) -> Decimal:
                 factor = UNIT_FACTORS[_UNIT_ALIASES[match.group(1)]]
                 text = text[: match.start()]
         number = _decimal(text)
-    result = (number * factor).quantize(_CENT, rounding=ROUND_HALF_UP)
-    if abs(result) >= Decimal("1e16"):
+    amount = number * factor
+    # Checked before rounding too: quantize() cannot round ``1e400`` to cents (it raised).
+    if abs(amount) >= _TOO_MUCH or abs(result := amount.quantize(_CENT, rounding=ROUND_HALF_UP)) >= _TOO_MUCH:
         raise CellError(_("金额过大，请检查单位"))
     return result
 
