@@ -823,7 +823,6 @@ def _write_copy(
                 NULLIF(c.rd_gap, {NULL}) * 0.01, NULLIF(c.tech_staff_gap, {NULL}), c.holds = 1,
                 DATE '2000-01-01' + NULLIF(c.holding_expires, {NULL})::int4, %(now)s
             FROM wutong_screening_chunk c
-            ORDER BY c.enterprise_id
             ON CONFLICT (enterprise_id, rule_version_id) DO UPDATE SET {updates}
             """,
             {
