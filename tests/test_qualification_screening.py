@@ -259,6 +259,16 @@ def _edge_enterprises() -> list[int]:
     report(e, 2025, sales_revenue=Decimal("95000000000000.07"), rd_expense=Decimal("1.01"))
     IPAsset.objects.create(enterprise=e, kind="design_patent", number="E5-1", status="pending")
     made.append(e.pk)
+    for n, issued, expires in (
+        (7, dt.date(2023, 6, 2), None),  # open-ended 国高: valid until 2026-06-02 (科小 第八条 route)
+        (8, dt.date(2023, 6, 1), None),  # open-ended, three years ended on the day
+        (9, dt.date(2024, 2, 29), dt.date(2026, 6, 1)),  # expires on the day itself
+        (10, None, None),  # no issue date: no route
+    ):
+        e = firm(n)
+        report(e, 2025, employees=80, tech_staff=30, sales_revenue=Decimal("30000000.00"))
+        QualificationHolding.objects.create(enterprise=e, kind="gaoxin", issued_on=issued, expires_on=expires)
+        made.append(e.pk)
     e = firm(6)  # just under 5% (gap of a cent), 9 staff of 100
     for year in (2023, 2024, 2025):
         report(e, year, rd_expense=Decimal("499999.99"), tech_staff=9)
@@ -267,25 +277,43 @@ def _edge_enterprises() -> list[int]:
     return made
 
 
-def test_every_stored_field_equals_the_single_assessment_for_every_enterprise(registry):
+@pytest.mark.parametrize("code", ["gaoxin", "kexiao"])
+def test_every_stored_field_equals_the_single_assessment_for_every_enterprise(registry, code):
     """The strong form of the sample test: all 600 generated firms plus the edge rows, every stored
     field, against ``assess`` on the profile ``profile_from_enterprise`` builds (on both backends)."""
     edges = _edge_enterprises()
-    run = _run(chunk=170)
+    run = _run(code=code, chunk=170)
     version_row = run.rule_version
     stored = {r.enterprise_id: r for r in ScreeningResult.objects.all()}
-    assert set(edges) <= set(stored) and len(stored) == 606
+    assert set(edges) <= set(stored) and len(stored) == 600 + len(edges)
     fields = ["verdict", "score_min", "score_max", "failing", "needs_data", "prospect", "rd_gap",
               "tech_staff_gap", "holds", "holding_expires_on"]  # fmt: skip
     for firm in Enterprise.objects.prefetch_related("annual_reports", "ip_assets", "qualifications"):
         profile = profile_from_enterprise(firm, D)
-        outcome = assess(normalize_profile(profile), "gaoxin", D)
+        outcome = assess(normalize_profile(profile), code, D)
         expected = screening.result_row(firm.pk, outcome, profile, version_row, None)
         got = stored[firm.pk]
         assert [getattr(got, f) for f in fields] == [getattr(expected, f) for f in fields], firm.pk
-    edge_rows = {pk: stored[pk] for pk in edges}
-    assert edge_rows[edges[2]].holds and edge_rows[edges[2]].holding_expires_on == dt.date(2022, 12, 31)
-    assert edge_rows[edges[5]].rd_gap == Decimal("0.01") and edge_rows[edges[5]].tech_staff_gap == 1
+    if code == "gaoxin":
+        assert stored[edges[2]].holds and stored[edges[2]].holding_expires_on == dt.date(2022, 12, 31)
+        assert stored[edges[-1]].rd_gap == Decimal("0.01") and stored[edges[-1]].tech_staff_gap == 1
+
+
+def test_the_gaoxin_route_of_kexiao_reads_validity_from_issue_and_expiry(db):
+    """第八条 route 1 from the registry: an open-ended 国高 issued 2023-06-02 is still valid on
+    2026-06-01, one issued 2023-06-01 is not; one expiring on the day is not; one without an issue date
+    never counts."""
+    from wutong.qualifications.rules import get_ruleset
+
+    edges = _edge_enterprises()
+    kexiao = get_ruleset("kexiao")
+    version = version_in_force("kexiao", D)
+    frame = screening.read_frame(kexiao, version, "kexiao", D, min(edges), max(edges))
+    assert kexiao.derive_columns is not None
+    cols = kexiao.derive_columns(frame, D, version.thresholds)
+    route = dict(zip(frame["id"].astype(int).tolist(), cols["route_gaoxin"].tolist(), strict=True))
+    assert [route[pk] for pk in edges[5:9]] == [1.0, 0.0, 0.0, 0.0]
+    assert route[edges[2]] == 1.0  # the open-ended 2025 certificate
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the binary COPY frame is PostgreSQL's")
@@ -294,12 +322,13 @@ def test_the_binary_copy_frame_equals_the_orm_frame(registry):
 
     edges = _edge_enterprises()
     first, _ = registry
-    ruleset = get_ruleset("gaoxin")
-    copied = screening._frame_copy(ruleset, "gaoxin", D, first, edges[-1])
-    read = screening._frame_orm(ruleset, "gaoxin", D, first, edges[-1])
-    assert set(copied) == set(read) and copied.n == read.n == 606
-    for name in read:
-        assert np.array_equal(copied[name], read[name], equal_nan=True), name
+    for code in ("gaoxin", "kexiao"):
+        ruleset = get_ruleset(code)
+        copied = screening._frame_copy(ruleset, code, D, first, max(edges))
+        read = screening._frame_orm(ruleset, code, D, first, max(edges))
+        assert set(copied) == set(read) and copied.n == read.n == 600 + len(edges)
+        for name in read:
+            assert np.array_equal(copied[name], read[name], equal_nan=True), (code, name)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel chunks run on PostgreSQL only")

@@ -4,6 +4,7 @@ the rounding helpers bit for bit against Python's own ``round``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 from typing import Any
@@ -20,8 +21,8 @@ from wutong.qualifications.vector import Columns
 
 GAOXIN = get_ruleset("gaoxin")
 KEXIAO = get_ruleset("kexiao")
-T = version_in_force("gaoxin", __import__("datetime").date(2026, 6, 1)).thresholds
-TK = version_in_force("kexiao", __import__("datetime").date(2026, 6, 1)).thresholds
+T = version_in_force("gaoxin", dt.date(2026, 6, 1)).thresholds
+TK = version_in_force("kexiao", dt.date(2026, 6, 1)).thresholds
 
 # Amounts that make ratios land exactly on the thresholds and band edges (0.05, 0.1, 0.35, 0.6 …).
 EDGES = [
@@ -268,18 +269,26 @@ def test_bands_and_tiers_on_arrays_equal_the_scalar_lookups(values: list[float])
     assert [float(x) for x in vector.rnd_columns(array)] == [rnd(v) for v in values]
 
 
+class _Stale(type(KEXIAO.criterion("size_limits"))):  # type: ignore[misc]
+    """A subclass that changes the scalar rule and forgets the column form."""
+
+    def check(self, inputs: Any, t: Any) -> Any:
+        return super().check(inputs, t)
+
+
 def test_a_subclass_that_changes_the_scalar_rule_does_not_inherit_a_stale_column_form() -> None:
-    """科小's score criterion and tech-staff item override the scalar method of a class with a column
-    form; they must fall back to the row engine until they state their own."""
-    score, tech = KEXIAO.criterion("score"), KEXIAO.item("tech_staff")
-    assert not score.has_columns() and not tech.has_columns()
-    assert KEXIAO.criterion("no_incident").has_columns()
-    assert vector.supports_columns(GAOXIN) and not vector.supports_columns(KEXIAO)
+    stale = _Stale("size_limits", "规模上限", "第六条(二)")
+    assert not stale.has_columns()
+    assert all(part.has_columns() for part in (*KEXIAO.criteria, *KEXIAO.items))
+    assert vector.supports_columns(GAOXIN) and vector.supports_columns(KEXIAO)
+    assert not vector.supports_columns(get_ruleset("zhuanjingtexin"))  # screened by the row engine
 
 
 def test_a_column_form_reading_an_input_its_frame_lacks_fails_loudly() -> None:
     with pytest.raises(KeyError, match="last_employees"):
         GAOXIN.criterion("tech_staff_ratio").check_columns(Columns(1, {"last_tech_staff": [1.0]}), T)
+    with pytest.raises(KeyError, match="ip_valid_count"):
+        GAOXIN.criterion("core_ip").check_columns(Columns(1, {"ip_known": [1.0]}), T)
 
 
 def test_the_verdict_is_the_rule_sets_own_function_per_distinct_combination() -> None:
@@ -313,3 +322,80 @@ def test_the_verdict_is_the_rule_sets_own_function_per_distinct_combination() ->
     answers, index = vector.combine(outcome, lambda criteria, score: GAOXIN.verdict(criteria, score))  # type: ignore[misc]
     assert [answers[i] for i in index] == ["likely", "possible", "unlikely"]
     assert outcome.score is not None and not math.isnan(outcome.score[0][0])
+
+
+@st.composite
+def kexiao_inputs(draw: Any) -> dict[str, Any]:
+    inputs: dict[str, Any] = {
+        name: draw(amount)
+        for name in (
+            "last_employees",
+            "last_sales_revenue",
+            "last_total_assets",
+            "last_tech_staff",
+            "last_rd_expense",
+            "last_cost_expense_total",
+        )
+    }
+    inputs["incidents_in_window"] = draw(st.one_of(st.none(), st.integers(0, 2)))
+    for name in ("route_gaoxin", "route_award", "route_institution", "route_standard"):
+        inputs[name] = draw(st.sampled_from([None, True, False]))
+    if draw(st.booleans()):
+        inputs["ip_known"] = None
+    else:
+        inputs.update(ip_known=True, ip_valid_class1=draw(count), ip_valid_class2=draw(count))
+    return inputs
+
+
+def _kexiao_scored(row: dict[str, Any]) -> dict[str, Any]:
+    """The inputs the engine adds before the criteria: the item ranges and the score range."""
+    total_min = total_max = 0.0
+    out = dict(row)
+    for item in KEXIAO.items:
+        result = item.evaluate(row, TK)
+        out[f"item_{item.id}_min"], out[f"item_{item.id}_max"] = result.min, result.max
+        total_min += result.min
+        total_max += result.max
+    out["score_min"], out["score_max"] = total_min, total_max
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(kexiao_inputs(), min_size=1, max_size=40))
+def test_every_kexiao_criterion_and_item_agrees_with_the_scalar_engine(rows: list[dict[str, Any]]) -> None:
+    """第六条 conditions, 第七条 items and 第八条 routes on generated inputs."""
+    rows = [_kexiao_scored(row) for row in rows]
+    cols = as_columns(rows)
+    for item in KEXIAO.items:
+        low, high = item.score_columns(cols, TK)
+        for i, row in enumerate(rows):
+            result = item.evaluate(row, TK)
+            assert (low[i], high[i]) == (result.min, result.max), (item.id, row)
+    for criterion in KEXIAO.criteria:
+        codes, gaps = criterion.check_columns(cols, TK)
+        for i, row in enumerate(rows):
+            result = criterion.evaluate(row, TK)
+            assert vector.STATUSES[codes[i]] == result.status, (criterion.id, row)
+            if not isinstance(result.gap, dict):
+                assert same(gaps[i], result.gap), (criterion.id, row)
+
+
+@pytest.mark.parametrize(
+    ("on_date", "years"),
+    [
+        (dt.date(2026, 6, 1), 3),
+        (dt.date(2027, 2, 28), 3),  # issued 2024-02-29 → add_years gives 2027-02-28
+        (dt.date(2027, 3, 1), 3),
+        (dt.date(2028, 2, 29), 4),
+        (dt.date(2028, 2, 28), 1),
+    ],
+)
+def test_the_last_issue_date_expired_by_a_day_matches_add_years(on_date: dt.date, years: int) -> None:
+    """第八条 route 1 for open-ended certificates: issued after this day ⟺ still valid on the date."""
+    from wutong.qualifications.profiles import add_years
+    from wutong.qualifications.rulesets.kexiao import _last_issue_expired_by
+
+    last = _last_issue_expired_by(on_date, years)
+    for offset in range(-400, 400):
+        issued = last + dt.timedelta(days=offset)
+        assert (on_date < add_years(issued, years)) == (issued > last), issued

@@ -160,7 +160,7 @@ class RatioAtLeast(Criterion):
             threshold = v.tier_columns(by, t[self.tiers_key], "ratio")
         else:
             threshold = np.full(cols.n, float(t[self.threshold_key]))
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             review = ~missing & (den <= 0)
             counted = ~missing & ~review
             ratio = np.where(counted, num / np.where(counted, den, 1.0), np.nan)
@@ -334,7 +334,7 @@ class BandedRatio(ScoreItem):
 
     def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
         num, den = cols.col(self.numerator), cols.col(self.denominator)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             known = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
             ratio = np.where(known, num / np.where(known, den, 1.0), np.nan)
         low, high = v.band_columns(ratio, t[self.bands_key])

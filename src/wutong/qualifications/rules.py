@@ -342,6 +342,10 @@ class RuleSet:
     derive_columns: ColumnDeriver | None = None
     frame_fields: Mapping[str, int] = field(default_factory=dict)
     frame_ip: tuple[str, ...] = ()
+    #: Holding kinds whose validity a direct route reads: the frame carries ``<kind>_dated_valid`` (a
+    #: holding issued by the date whose expiry is after it) and ``<kind>_open_issued`` (the latest issue
+    #: date, in days since 2000-01-01, of holdings without an expiry).
+    frame_routes: tuple[str, ...] = ()
 
     def criterion(self, criterion_id: str) -> Criterion:
         return next(c for c in self.criteria if c.id == criterion_id)

@@ -265,8 +265,9 @@ def holding_of(profile: dict[str, Any], code: str, on_date: dt.date) -> tuple[bo
     return holds, max(expiries) if expiries else None
 
 
-#: Criteria whose facts the registry never holds: a screening cannot settle them, a visit must.
-REGISTRY_UNKNOWN = frozenset({"no_major_incident"})
+#: Criteria whose facts the registry never holds (国高's and 科小's incident rules): a screening cannot
+#: settle them, a visit must.
+REGISTRY_UNKNOWN = frozenset({"no_major_incident", "no_incident"})
 
 
 def is_prospect(outcome: Outcome) -> bool:
@@ -372,7 +373,7 @@ def screen_range(
 
 #: A missing value in integer frames and result tables (int64 minimum: no figure can be it).
 NULL = int(np.iinfo(np.int64).min)
-EPOCH = dt.date(2000, 1, 1)  # PostgreSQL's day zero for dates in binary COPY
+EPOCH = vector.EPOCH
 _CLASSED = sorted(CLASS_ONE_KINDS | CLASS_TWO_KINDS)
 _ACQUIRED = (IPAcquisition.TRANSFER, IPAcquisition.GIFT, IPAcquisition.MERGER)
 #: Figures kept in persons; every other annual-report figure is money (yuan in the table, 万元 here).
@@ -411,6 +412,8 @@ def frame_columns(ruleset: RuleSet, on_date: dt.date) -> list[str]:
     ]
     names += list(ruleset.frame_ip)
     names += ["holds", "holding_expires"]
+    for kind in ruleset.frame_routes:
+        names += [f"{kind}_dated_valid", f"{kind}_open_issued"]
     return names
 
 
@@ -505,6 +508,27 @@ def _frame_copy(ruleset: RuleSet, code: str, on_date: dt.date, lo: int, hi: int)
     expires = np.full(len(ids), NULL, dtype=np.int64)
     expires[at] = holdings[:, 2]
     frame["holding_expires"] = _floats(expires)
+
+    for kind in ruleset.frame_routes:
+        routes = _copy_ints(
+            f"""
+            SELECT enterprise_id, bool_or(expires_on IS NOT NULL AND %s < expires_on)::int4::int8,
+                   COALESCE(
+                       (max(issued_on) FILTER (WHERE expires_on IS NULL) - DATE '2000-01-01')::int8, {NULL}
+                   )
+            FROM {qn(QualificationHolding._meta.db_table)}
+            WHERE enterprise_id BETWEEN %s AND %s AND kind = %s AND issued_on <= %s
+            GROUP BY enterprise_id
+            """,
+            [on_date, lo, hi, kind, on_date],
+            3,
+        )
+        at = np.searchsorted(ids, routes[:, 0])
+        frame[f"{kind}_dated_valid"] = np.zeros(len(ids))
+        frame[f"{kind}_dated_valid"][at] = routes[:, 1]
+        issued = np.full(len(ids), NULL, dtype=np.int64)
+        issued[at] = routes[:, 2]
+        frame[f"{kind}_open_issued"] = _floats(issued)
     return frame
 
 
@@ -667,6 +691,26 @@ def _frame_orm(ruleset: RuleSet, code: str, on_date: dt.date, lo: int, hi: int) 
             frame["holds"][i] = h["holds"]
             if h["expires"] is not None:
                 frame["holding_expires"][i] = (h["expires"] - EPOCH).days
+    for kind in ruleset.frame_routes:
+        frame[f"{kind}_dated_valid"] = np.zeros(len(rows))
+        frame[f"{kind}_open_issued"] = np.full(len(rows), np.nan)
+        routes = (
+            QualificationHolding.objects.filter(
+                enterprise_id__gte=lo, enterprise_id__lte=hi, kind=kind, issued_on__lte=on_date
+            )
+            .order_by()
+            .values("enterprise_id")
+            .annotate(
+                dated=Max(Case(When(expires_on__gt=on_date, then=1), default=0, output_field=IntegerField())),
+                open_issued=Max("issued_on", filter=Q(expires_on__isnull=True)),
+            )
+        )
+        for route in routes:
+            i = position.get(route["enterprise_id"])
+            if i is not None:
+                frame[f"{kind}_dated_valid"][i] = route["dated"]
+                if route["open_issued"] is not None:
+                    frame[f"{kind}_open_issued"][i] = (route["open_issued"] - EPOCH).days
     return frame
 
 

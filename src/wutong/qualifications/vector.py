@@ -20,6 +20,7 @@ distinct combination in the chunk.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ STATUSES: tuple[str, ...] = (
     CriterionStatus.NEEDS_REVIEW,
 )
 PASS, FAIL, NEEDS_DATA, NEEDS_REVIEW = 0, 1, 2, 3
+EPOCH = dt.date(2000, 1, 1)  # dates in frames are days since PostgreSQL's day zero
 STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 
 

@@ -264,7 +264,7 @@ class Transformation(ScoreItem):
     def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
         total, years = cols.col("transformations_total"), cols.col("transformation_years")
         counted = ~np.isnan(total) & ~np.isnan(years) & (years != 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             average = np.where(counted, total / np.where(counted, years, 1.0), np.nan)
         low, high = v.band_columns(average, t["transformation_bands"])
         unknown = np.isnan(total)
@@ -378,7 +378,7 @@ class Growth(ScoreItem):
         chain_gap = too_few & (present >= 2)  # Y−3 and Y−1 without Y−2: unknown
         missing = ~too_few & ((has_first & np.isnan(a)) | np.isnan(b) | np.isnan(c))
         live = ~too_few & ~missing
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             three = live & has_first
             zero = (three & ((a < 0) | (b < 0) | (b == 0))) | (live & ~has_first & (b <= 0))
             rated = live & ~zero

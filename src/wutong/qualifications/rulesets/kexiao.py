@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from wutong.qualifications import vector as v
 from wutong.qualifications.choices import CriterionStatus, Verdict
 from wutong.qualifications.criteria import BandedRatio, NoEvents, ScoreReaches, _n, _range
 from wutong.qualifications.profiles import add_years, base_inputs, incidents_between
@@ -93,6 +96,45 @@ def direct_route_inputs(profile: Mapping[str, Any], on_date: dt.date, t: Thresho
     }
 
 
+#: What the 科小 criteria and items read from the registry: last year's figures, the IP counts, and the
+#: 国高 holdings behind the first direct route.
+FRAME_FIELDS = {
+    "employees": 1,
+    "sales_revenue": 1,
+    "total_assets": 1,
+    "tech_staff": 1,
+    "rd_expense": 1,
+    "cost_expense_total": 1,
+}
+FRAME_IP = ("ip_valid_class1", "ip_valid_class2")
+FRAME_ROUTES = ("gaoxin",)
+
+
+def derive_columns(frame: v.Columns, on_date: dt.date, t: Thresholds) -> v.Columns:
+    """:func:`derive` on a registry frame. The registry holds no incident record, awards, R&D
+    institutions or standards (None for every row); its holdings are the record, so the 国高 route is
+    known: a 国高 holding issued by the date and valid on it (expiry, or issue + validity years)."""
+    cols = v.base_columns(frame, on_date, 1, FRAME_FIELDS, FRAME_IP)
+    cols["incidents_in_window"] = cols.nan()
+    # D < add_years(issued, n) ⟺ issued > last_issue: add_years is monotone, so the open-ended
+    # holdings valid on D are those issued after the last day whose n-th anniversary is ≤ D.
+    last_issue = _last_issue_expired_by(on_date, t["gaoxin_valid_years"])
+    with np.errstate(invalid="ignore"):
+        open_valid = frame["gaoxin_open_issued"] > (last_issue - v.EPOCH).days
+    cols["route_gaoxin"] = ((frame["gaoxin_dated_valid"] > 0) | open_valid).astype(np.float64)
+    for name in ("route_award", "route_institution", "route_standard"):
+        cols[name] = cols.nan()
+    return cols
+
+
+def _last_issue_expired_by(on_date: dt.date, years: int) -> dt.date:
+    """The latest issue date whose ``years``-year validity (``add_years``) has ended by ``on_date``."""
+    day = add_years(on_date, -years) - dt.timedelta(days=3)
+    while add_years(day + dt.timedelta(days=1), years) <= on_date:
+        day += dt.timedelta(days=1)
+    return day
+
+
 def _in_window(value: Any, since: dt.date, until: dt.date) -> bool:
     if not value:
         return False
@@ -151,6 +193,17 @@ class SizeLimits(Criterion):
             f"资产总额 {wan(value['total_assets'])} 万元，均未超过上限",
         )
 
+    def check_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Codes, v.Floats]:
+        over = np.zeros(cols.n, dtype=bool)
+        missing = np.zeros(cols.n, dtype=bool)
+        for name, key, _label, _unit in self.LIMITS:
+            figure = cols.col(name)
+            missing |= np.isnan(figure)
+            with np.errstate(invalid="ignore"):
+                over |= v.rnd_columns(figure) > t[key]
+        status = np.select([over, missing], [v.FAIL, v.NEEDS_DATA], v.PASS).astype(np.int8)
+        return status, cols.nan()  # the gap is per limit (a mapping), not one number
+
 
 @dataclass(frozen=True)
 class KexiaoScore(ScoreReaches):
@@ -174,6 +227,13 @@ class KexiaoScore(ScoreReaches):
             result.message += "；科技人员指标得分未知"
         return result
 
+    def check_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Codes, v.Floats]:
+        status, gap = super().check_columns(cols, t)
+        tech_min, tech_max = cols.col("item_tech_staff_min"), cols.col("item_tech_staff_max")
+        status = np.where(tech_max == 0, v.FAIL, status)
+        status = np.where((status == v.PASS) & (tech_min == 0), v.NEEDS_DATA, status).astype(np.int8)
+        return status, gap
+
 
 @dataclass(frozen=True)
 class TechStaffItem(BandedRatio):
@@ -184,6 +244,9 @@ class TechStaffItem(BandedRatio):
             need = ceil_persons(0.10 * den - num)
             result.message += f"；需再增加科技人员 {need} 人才能得分"
         return result
+
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        return super().score_columns(cols, t)  # the message above adds advice, not points
 
 
 @dataclass(frozen=True)
@@ -220,6 +283,26 @@ class RDInputItem(ScoreItem):
             flags=flags,
         )
 
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        rd = cols.col("last_rd_expense")
+        usable, points = [], []
+        for den_name, bands_key in (
+            ("last_sales_revenue", "rd_sales_bands"),
+            ("last_cost_expense_total", "rd_cost_bands"),
+        ):
+            den = cols.col(den_name)
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                ok = ~np.isnan(rd) & ~np.isnan(den) & (den > 0)
+                ratio = np.where(ok, rd / np.where(ok, den, 1.0), np.nan)
+            usable.append(ok)
+            points.append(v.band_columns(ratio, t[bands_key])[0])
+        both, only_sales, only_cost = usable[0] & usable[1], usable[0] & ~usable[1], ~usable[0] & usable[1]
+        low = np.select(
+            [both, only_sales, only_cost], [np.maximum(points[0], points[1]), points[0], points[1]], 0.0
+        )
+        high = np.where(both, low, float(self.max_points))
+        return low.astype(np.float64), high
+
 
 @dataclass(frozen=True)
 class KexiaoIPItem(ScoreItem):
@@ -242,6 +325,15 @@ class KexiaoIPItem(ScoreItem):
             value,
             f"无Ⅰ类知识产权，有效Ⅱ类 {class2} 项（{label or 'F'}档），{_range(points)} 分",
         )
+
+    def score_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Floats, v.Floats]:
+        bands = t["ip_bands"]
+        known = cols.known("ip_known")
+        class1 = cols.col("ip_valid_class1") >= bands["class1"]["min_count"]
+        low, high = v.band_columns(cols.col("ip_valid_class2"), bands["class2"])
+        top = float(bands["class1"]["points"])
+        low, high = np.where(class1, top, low), np.where(class1, top, high)
+        return np.where(known, low, 0.0), np.where(known, high, float(self.max_points))
 
 
 @dataclass(frozen=True)
@@ -285,6 +377,14 @@ class DirectRoute(Criterion):
             if unknown
             else [],
         )
+
+    def check_columns(self, cols: v.Columns, t: Thresholds) -> tuple[v.Codes, v.Floats]:
+        held = np.zeros(cols.n, dtype=bool)
+        for name, _label in self.ROUTES:
+            held |= cols.col(name) == 1
+        unknown = np.isnan(cols.col("route_gaoxin"))
+        status = np.select([held, unknown], [v.PASS, v.NEEDS_DATA], v.FAIL).astype(np.int8)
+        return status, np.where(held, 0.0, np.nan)
 
 
 def verdict(criteria: Mapping[str, CriterionResult], score: ScoreSummary | None) -> str:
@@ -357,5 +457,9 @@ KEXIAO = register(
         ),
         pass_mark_key="pass_mark",
         verdict=verdict,
+        derive_columns=derive_columns,
+        frame_fields=FRAME_FIELDS,
+        frame_ip=FRAME_IP,
+        frame_routes=FRAME_ROUTES,
     )
 )
