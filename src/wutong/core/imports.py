@@ -313,6 +313,9 @@ class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
 
+    def __reduce__(self) -> str:
+        return "MISSING"  # unpickles as the module's one instance: chunks cross processes
+
 
 MISSING: Any = _Missing()
 """A blank cell in a parsed column (a row-wise :class:`ParsedRow` simply lacks the field)."""
@@ -335,6 +338,7 @@ class ParsedChunk:
 
     rows: list[int]
     columns: dict[str, list[Any]]
+    derived: dict[str, list[Any]] = field(default_factory=dict)  # see ImportKind.derive_columns
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -437,6 +441,12 @@ class ImportKind:
 
     def plan_chunk(self, rows: list[ParsedRow], run: ImportRun) -> ChunkPlan:
         raise NotImplementedError
+
+    def derive_columns(self, chunk: ParsedChunk, run: ImportRun) -> None:
+        """Pure work on a chunk's accepted rows that the reading process can do ahead of the plan
+        (no database, no state kept across chunks): put columns into ``chunk.derived``. Called
+        only when the file is read in its own process; :meth:`plan_columns` computes what is
+        missing itself."""
 
     def plan_columns(self, chunk: ParsedChunk, run: ImportRun) -> ChunkPlan:
         """The plan of a chunk read column-wise; by default row by row through :meth:`plan_chunk`.
@@ -608,6 +618,13 @@ class ImportRun:
     seen: dict[Any, int] = field(default_factory=dict)  # key → first row number (duplicates in file)
     cache: dict[str, Any] = field(default_factory=dict)
     touched: set[int] = field(default_factory=set)
+    # While a reading process runs: a flag in shared memory, set by the plan when most rows of
+    # the last chunk were new, so the reader derives what new rows need (and skips it for a
+    # re-import). A hint only: the plan computes whatever was not derived.
+    mostly_new: Any = None
+
+    def expects_new_rows(self) -> bool:
+        return self.mostly_new is None or bool(self.mostly_new.value)
 
     def provenance(self) -> dict[str, Any]:
         from wutong.core.choices import SourceKind
@@ -893,18 +910,17 @@ def _run(
             yield from sheet.rows
 
         total_hint = max(sheet.total_hint - header_row, 0)
-        rows = rows_after_header()
-        while True:
-            block = list(islice(rows, chunk_size))
-            if not block:
-                break
-            chunk, rejected, counted = _parse_chunk(block, readers, required)
+        piped = total_hint >= PIPELINE_MIN_ROWS and _can_fork()
+        parsed = _parsed_chunks(
+            rows_after_header(), readers, required, chunk_size, kind.derive_columns if piped else None, run
+        )
+        for chunk, rejected, counted, size in _in_reading_process(parsed, run) if piped else parsed:
             result.total_rows += counted
             for errors in rejected:
                 _reject(result, errors)
             if chunk.rows:
                 _flush(kind, chunk, run, result)
-            if progress is not None and len(block) == chunk_size:
+            if progress is not None and size == chunk_size:
                 progress(result.total_rows, max(total_hint, result.total_rows))
         if progress is not None:
             progress(result.total_rows, result.total_rows)
@@ -912,6 +928,99 @@ def _run(
         sheet.close()
     result.errors.sort(key=lambda e: e.row)
     return result
+
+
+PIPELINE_MIN_ROWS = 20_000
+"""Files with at least this many rows are read and parsed in a second process (see
+:func:`_in_reading_process`); smaller ones in the importing process."""
+
+_Parsed = tuple[ParsedChunk, list[list[RowError]], int, int]
+
+
+def _parsed_chunks(
+    rows: Iterator[tuple[int, list[Any]]],
+    readers: list[tuple[int, str, str, ColumnReader]],
+    required: list[tuple[str, str]],
+    chunk_size: int,
+    derive: Callable[[ParsedChunk, ImportRun], None] | None,
+    run: ImportRun,
+) -> Iterator[_Parsed]:
+    """The file after its header, read in chunks: (accepted rows, rejected rows' errors, rows
+    that were not empty, rows read)."""
+    while True:
+        block = list(islice(rows, chunk_size))
+        if not block:
+            return
+        chunk, rejected, counted = _parse_chunk(block, readers, required)
+        if derive is not None and chunk.rows:
+            derive(chunk, run)
+        yield chunk, rejected, counted, len(block)
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class _ReadingFailed(Exception):
+    """The reading process ended without saying why (killed, out of memory)."""
+
+
+def _in_reading_process(parsed: Iterator[_Parsed], run: ImportRun) -> Iterator[_Parsed]:
+    """Run ``parsed`` in a forked process and yield its chunks here, so reading and parsing chunk
+    n + 1 (one core) overlaps planning and writing chunk n (the other core, with the database).
+
+    The fork inherits the open file or workbook, the header already found and the column readers;
+    the child only reads, parses and pickles (it never touches the database connection it also
+    inherited, and leaves with ``os._exit``, so nothing of the parent's is closed or flushed).
+    The pipe holds about one chunk, so the child is never more than a chunk or two ahead: memory
+    stays flat. An exception in the child (a ``FileError`` for a file whose encoding changes
+    half-way) is raised here; if this side stops early the child is terminated."""
+    import multiprocessing
+    import os
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    run.mostly_new = context.Value("b", 1, lock=False)
+
+    def produce() -> None:
+        status = 0
+        try:
+            for item in parsed:
+                sender.send(("chunk", item))
+            sender.send(("done", None))
+        except BaseException as exc:  # handed over to the parent, whatever it is
+            status = 1
+            try:
+                sender.send(("error", exc))
+            except Exception:
+                sender.send(("error", RuntimeError(repr(exc))))
+        finally:
+            sender.close()
+            os._exit(status)
+
+    process = context.Process(target=produce, daemon=True)
+    process.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                tag, payload = receiver.recv()
+            except EOFError:
+                raise _ReadingFailed(_("读取文件的进程意外退出")) from None
+            if tag == "chunk":
+                yield payload
+            elif tag == "error":
+                raise payload
+            else:
+                return
+    finally:
+        run.mostly_new = None
+        receiver.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
 
 
 def _parse_chunk(
@@ -971,6 +1080,8 @@ def _reject(result: ImportResult, errors: list[RowError]) -> None:
 
 def _flush(kind: ImportKind, chunk: ParsedChunk, run: ImportRun, result: ImportResult) -> int:
     plan = kind.plan_columns(chunk, run)
+    if run.mostly_new is not None:
+        run.mostly_new.value = 2 * (len(plan.inserts) + len(plan.insert_block or ())) >= len(chunk)
     by_row: dict[int, list[RowError]] = {}
     for error in plan.errors:
         by_row.setdefault(error.row, []).append(error)

@@ -521,6 +521,10 @@ class EnterpriseKind(ImportKind):
                 source = stored.get(key, values)
                 by_attname[_SCALAR_ENTERPRISE[key]] = source if everything else [source[i] for i in accepted]
         rows = numbers if everything else [numbers[i] for i in accepted]
+        derived = {
+            key: values if everything else [values[i] for i in accepted]
+            for key, values in chunk.derived.items()
+        }
         usccs = by_attname["uscc"]
         lookup = [a for a in run.cache["attnames"] if a not in _DERIVED]
         existing = {
@@ -532,7 +536,7 @@ class EnterpriseKind(ImportKind):
         if existing:
             new = [j for j, code in enumerate(usccs) if code not in existing]
             self._compare(by_attname, usccs, existing, lookup, plan, run)
-        plan.insert_block = self._insert_block(by_attname, new, len(rows), run)
+        plan.insert_block = self._insert_block(by_attname, derived, new, len(rows), run)
         if "tags" in run.present:
             tags = columns["tags"] if everything else [columns["tags"][i] for i in accepted]
             wanted = {
@@ -543,9 +547,20 @@ class EnterpriseKind(ImportKind):
             self._plan_tags(wanted, existing, plan, run)
         if "name" in run.present:
             plan.warnings = self._probable_duplicates(
-                list(zip(rows, usccs, by_attname["name"], strict=True)), run
+                list(zip(rows, usccs, by_attname["name"], strict=True)), run, derived.get("name_normalized")
             )
         return plan
+
+    def derive_columns(self, chunk: ParsedChunk, run: ImportRun) -> None:
+        """In the reading process: every name's normalised form (the duplicate check needs them all)
+        and, for a commit that is mostly adding rows, its pinyin (new rows need it)."""
+        names = chunk.columns.get("name")
+        if names is None:
+            return
+        names = ["" if name is MISSING else name for name in names]
+        chunk.derived["name_normalized"] = [normalized_name(name) for name in names]
+        if run.commit and run.expects_new_rows():
+            chunk.derived["name_pinyin"] = [name_pinyin(name) for name in names]
 
     def _compare(
         self,
@@ -579,10 +594,16 @@ class EnterpriseKind(ImportKind):
             plan.updates.append(_on_update(row, current))
 
     def _insert_block(
-        self, by_attname: dict[str, list[Any]], new: list[int], total: int, run: ImportRun
+        self,
+        by_attname: dict[str, list[Any]],
+        given: dict[str, list[Any]],
+        new: list[int],
+        total: int,
+        run: ImportRun,
     ) -> RowBlock:
         """The new rows as one :class:`RowBlock`: the file's columns (blank → the field default),
-        the derived name columns, provenance and timestamps; every other column its default."""
+        the derived name columns (from ``given`` when the reading process derived them; pinyin
+        only when written otherwise), provenance and timestamps; every other column its default."""
         attnames = run.cache.get("insert_attnames")
         if attnames is None:
             attnames = run.cache["insert_attnames"] = insert_columns(Enterprise, [])
@@ -591,10 +612,20 @@ class EnterpriseKind(ImportKind):
         constants = {**run.provenance(), "created_at": run.now, "updated_at": run.now}
         derived: dict[str, Any] = {}
         if "name" in by_attname:
-            names = by_attname["name"] if everything else [by_attname["name"][j] for j in new]
-            pairs = Lazy(lambda: [name_pinyin(name) for name in names])
+
+            def new_rows(values: list[Any]) -> list[Any]:
+                return values if everything else [values[j] for j in new]
+
+            names = new_rows(by_attname["name"])
+            if "name_pinyin" in given:
+                known = new_rows(given["name_pinyin"])
+                pairs = Lazy(lambda: known)
+            else:
+                pairs = Lazy(lambda: [name_pinyin(name) for name in names])
             derived = {
-                "name_normalized": [normalized_name(name) for name in names],
+                "name_normalized": new_rows(given["name_normalized"])
+                if "name_normalized" in given
+                else [normalized_name(name) for name in names],
                 "name_pinyin": Lazy(lambda: [full for full, _initials in pairs.values()]),
                 "name_initials": Lazy(lambda: [initials for _full, initials in pairs.values()]),
             }
@@ -642,12 +673,16 @@ class EnterpriseKind(ImportKind):
                     plan.updates.append(update)
         plan.extra["tags"] = changes
 
-    def _probable_duplicates(self, accepted: list[tuple[int, str, str]], run: ImportRun) -> list[RowError]:
+    def _probable_duplicates(
+        self, accepted: list[tuple[int, str, str]], run: ImportRun, normalized: list[str] | None = None
+    ) -> list[RowError]:
         """Names that normalise like the name of an enterprise with another USCC (registry or file).
-        ``accepted`` holds (row number, USCC, name) of the chunk's accepted rows."""
+        ``accepted`` holds (row number, USCC, name) of the chunk's accepted rows, ``normalized``
+        their names normalised when already known."""
+        if normalized is None:
+            normalized = [normalized_name(name) for _row, _uscc, name in accepted]
         norms: dict[str, list[tuple[int, str]]] = {}
-        for row, uscc, name in accepted:
-            norm = normalized_name(name)
+        for (row, uscc, _name), norm in zip(accepted, normalized, strict=True):
             if norm:
                 norms.setdefault(norm, []).append((row, uscc))
         found: dict[str, list[tuple[str, str]]] = {}
