@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from wutong.enterprises.models import AnnualReport, Enterprise, QualificationHolding
-from wutong.qualifications import screening
+from wutong.qualifications import frames, screening
 from wutong.qualifications.choices import CriterionStatus, ScreeningStatus, Verdict
 from wutong.qualifications.filters import apply_preset
 from wutong.qualifications.models import ScreeningResult, ScreeningRun
@@ -308,7 +308,7 @@ def test_the_gaoxin_route_of_kexiao_reads_validity_from_issue_and_expiry(db):
     edges = _edge_enterprises()
     kexiao = get_ruleset("kexiao")
     version = version_in_force("kexiao", D)
-    frame = screening.read_frame(kexiao, version, "kexiao", D, min(edges), max(edges))
+    frame = frames.read_frame(kexiao, version, "kexiao", D, min(edges), max(edges))
     assert kexiao.derive_columns is not None
     cols = kexiao.derive_columns(frame, D, version.thresholds)
     route = dict(zip(frame["id"].astype(int).tolist(), cols["route_gaoxin"].tolist(), strict=True))
@@ -324,8 +324,8 @@ def test_the_binary_copy_frame_equals_the_orm_frame(registry):
     first, _ = registry
     for code in ("gaoxin", "kexiao"):
         ruleset = get_ruleset(code)
-        copied = screening._frame_copy(ruleset, code, D, first, max(edges))
-        read = screening._frame_orm(ruleset, code, D, first, max(edges))
+        copied = frames.copy_frame(ruleset, code, D, first, max(edges))
+        read = frames.orm_frame(ruleset, code, D, first, max(edges))
         assert set(copied) == set(read) and copied.n == read.n == 600 + len(edges)
         for name in read:
             assert np.array_equal(copied[name], read[name], equal_nan=True), (code, name)
