@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
-from decimal import Decimal
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.db import connection, transaction
@@ -53,13 +53,16 @@ def _now() -> Any:
     return now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
 
 
-def _yuan(wan: float) -> Decimal:
-    return Decimal(round(wan * 10000, 2)).quantize(Decimal("0.01"))
+def _yuan(wan: float) -> str:
+    """万元 → yuan with two decimals, as text (the value ``Decimal(round(…, 2)).quantize(0.01)`` gives,
+    formatted without building a Decimal: both round the exact binary value half to even)."""
+    return f"{round(wan * 10000, 2):.2f}"
 
 
-def _rows(n: int, first_id: int, seed: int, years: tuple[int, ...]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+def _rows(
+    n: int, first_id: int, seed: int, years: tuple[int, ...], now: Any
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
     rng = random.Random(seed)
-    now = _now()
     for i in range(n):
         pk = first_id + i
         uscc = f"91{pk:016d}"[:18]
@@ -112,21 +115,32 @@ def _rows(n: int, first_id: int, seed: int, years: tuple[int, ...]) -> Iterator[
 def generate_registry(
     n: int, *, seed: int = 2026, years: tuple[int, ...] = (2023, 2024, 2025), chunk: int = 20_000
 ) -> tuple[int, int]:
-    """Write ``n`` synthetic enterprises (ids after the current maximum); returns (first id, last id)."""
+    """Write ``n`` synthetic enterprises (ids after the current maximum); returns (first id, last id).
+
+    The next chunk's rows are generated on a second thread while the database takes the current one
+    (the rows are plain tuples; only this thread touches the database)."""
     first = (Enterprise.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    done = 0
-    while done < n:
-        size = min(chunk, n - done)
+    now = _now()
+    plan = [(first + done, min(chunk, n - done), seed + done) for done in range(0, n, chunk)]
+
+    def build(start: int, size: int, chunk_seed: int) -> dict[str, list[tuple[Any, ...]]]:
         buckets: dict[str, list[tuple[Any, ...]]] = {"e": [], "r": [], "i": [], "h": []}
-        for key, row in _rows(size, first + done, seed + done, years):
+        for key, row in _rows(size, start, chunk_seed, years, now):
             buckets[key].append(row)
-        with transaction.atomic():
-            write_rows(Enterprise, ENTERPRISE_COLUMNS, buckets["e"])
-            write_rows(AnnualReport, REPORT_COLUMNS, buckets["r"])
-            if buckets["i"]:
-                write_rows(IPAsset, IP_COLUMNS, buckets["i"])
-            if buckets["h"]:
-                write_rows(QualificationHolding, HOLDING_COLUMNS, buckets["h"])
-        done += size
+        return buckets
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="synthetic") as pool:
+        pending = pool.submit(build, *plan[0]) if plan else None
+        for i in range(len(plan)):
+            assert pending is not None
+            buckets = pending.result()
+            pending = pool.submit(build, *plan[i + 1]) if i + 1 < len(plan) else None
+            with transaction.atomic():
+                write_rows(Enterprise, ENTERPRISE_COLUMNS, buckets["e"])
+                write_rows(AnnualReport, REPORT_COLUMNS, buckets["r"])
+                if buckets["i"]:
+                    write_rows(IPAsset, IP_COLUMNS, buckets["i"])
+                if buckets["h"]:
+                    write_rows(QualificationHolding, HOLDING_COLUMNS, buckets["h"])
     reset_sequences(Enterprise, AnnualReport, IPAsset, QualificationHolding)
     return first, first + n - 1
