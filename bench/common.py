@@ -165,3 +165,10 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def max_rss_mb() -> float:
     """Peak resident memory of this process in MB (Linux reports KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def max_rss_children_mb() -> float:
+    """Peak resident memory of the largest finished child process in MB (the import's reading
+    process); pages shared with the parent after the fork count in both, so parent + child
+    overstates the pair's real peak."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -552,15 +552,11 @@ class EnterpriseKind(ImportKind):
         return plan
 
     def derive_columns(self, chunk: ParsedChunk, run: ImportRun) -> None:
-        """In the reading process: every name's normalised form (the duplicate check needs them all)
-        and, for a commit that is mostly adding rows, its pinyin (new rows need it)."""
+        """In the reading process, for a commit that is mostly adding rows: each name's pinyin (new
+        rows need it). Names are normalised here, by the plan: the reading process has enough to do."""
         names = chunk.columns.get("name")
-        if names is None:
-            return
-        names = ["" if name is MISSING else name for name in names]
-        chunk.derived["name_normalized"] = [normalized_name(name) for name in names]
-        if run.commit and run.expects_new_rows():
-            chunk.derived["name_pinyin"] = [name_pinyin(name) for name in names]
+        if names is not None and run.commit and run.expects_new_rows():
+            chunk.derived["name_pinyin"] = [name_pinyin("" if name is MISSING else name) for name in names]
 
     def _compare(
         self,
