@@ -100,6 +100,16 @@ def test_the_fast_normalisation_equals_normalize_profile_for_every_registry_prof
         assert screening.registry_normalized(profile) == normalize_profile(profile)
 
 
+def test_the_row_engine_reads_only_the_firms_it_is_asked_for(registry):
+    """Firms with an expert estimate go through the row engine; it must not read the whole chunk."""
+    first, last = registry
+    everyone = screening.profiles_for_chunk(first, last, D)
+    with CaptureQueriesContext(connection) as queries:
+        some = screening.profiles_for_chunk(first, last, D, only={first + 3, first + 7})
+    assert some == {pk: everyone[pk] for pk in (first + 3, first + 7)}
+    assert len(queries) == 3
+
+
 def test_a_chunk_is_read_with_three_queries_whatever_its_size(registry):
     first, last = registry
     with CaptureQueriesContext(connection) as small:

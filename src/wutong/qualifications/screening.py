@@ -26,7 +26,7 @@ import os
 import queue
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -100,12 +100,16 @@ def _year_columns(on_date: dt.date) -> dict[str, Any]:
     return columns
 
 
-def profiles_for_chunk(lo: int, hi: int, on_date: dt.date) -> dict[int, dict[str, Any]]:
-    """File-format profiles of the enterprises with ids in [lo, hi], equal to what
-    :func:`profile_from_enterprise` returns for each (minus fields no rule reads: IP numbers)."""
+def profiles_for_chunk(
+    lo: int, hi: int, on_date: dt.date, *, only: Collection[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """File-format profiles of the enterprises with ids in [lo, hi] (and in ``only`` when given), equal
+    to what :func:`profile_from_enterprise` returns for each (minus fields no rule reads: IP numbers)."""
     years = range(on_date.year - YEARS_BACK, on_date.year)
+    firms = Q() if only is None else Q(pk__in=sorted(only))
+    owned = Q() if only is None else Q(enterprise_id__in=sorted(only))
     rows = (
-        Enterprise.objects.filter(pk__gte=lo, pk__lte=hi)
+        Enterprise.objects.filter(firms, pk__gte=lo, pk__lte=hi)
         .order_by()
         .values("pk", "uscc", "name", "established", "industry_id", "industry__section", "emerging_industry")
         .annotate(**_year_columns(on_date))
@@ -139,7 +143,7 @@ def profiles_for_chunk(lo: int, hi: int, on_date: dt.date) -> dict[int, dict[str
         }
 
     ip_rows = (
-        IPAsset.objects.filter(enterprise_id__gte=lo, enterprise_id__lte=hi)
+        IPAsset.objects.filter(owned, enterprise_id__gte=lo, enterprise_id__lte=hi)
         .filter(Q(granted_on__isnull=True) | Q(granted_on__lte=on_date))
         .order_by()
         .values("enterprise_id", "kind", "status", "acquisition", "used_for_gaoxin")
@@ -159,7 +163,7 @@ def profiles_for_chunk(lo: int, hi: int, on_date: dt.date) -> dict[int, dict[str
         profile["ip"].extend(dict(item) for _ in range(ip["n"]))
 
     holdings = (
-        QualificationHolding.objects.filter(enterprise_id__gte=lo, enterprise_id__lte=hi)
+        QualificationHolding.objects.filter(owned, enterprise_id__gte=lo, enterprise_id__lte=hi)
         .filter(Q(issued_on__isnull=True) | Q(issued_on__lte=on_date))
         .order_by("enterprise_id", "id")
         .values_list("enterprise_id", "kind", "level", "issued_on", "expires_on")
@@ -334,13 +338,11 @@ def screen_rows(
     """The row engine: assess every enterprise with an id in [lo, hi] (or only those in ``only``) and
     upsert its result; returns verdict counts."""
     code = version_row.code
-    profiles = profiles_for_chunk(lo, hi, on_date)
+    profiles = profiles_for_chunk(lo, hi, on_date, only=only)
     estimates = estimates_for_chunk(lo, hi, code)
     rows = []
     counts: Counter[str] = Counter()
     for enterprise_id, profile in profiles.items():
-        if only is not None and enterprise_id not in only:
-            continue
         outcome = assess(registry_normalized(profile), code, on_date, estimates=estimates.get(enterprise_id))
         counts[str(outcome.verdict)] += 1
         rows.append(result_row(enterprise_id, outcome, profile, version_row, run))
