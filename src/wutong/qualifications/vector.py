@@ -308,19 +308,6 @@ def iter_known(values: Iterable[Any]) -> list[float]:
 
 # --- Registry frames ------------------------------------------------------------------------------
 
-#: The IP counts of ``profiles.ip_inputs``, which a registry frame carries under the same names.
-IP_COLUMNS = (
-    "ip_valid_count",
-    "ip_valid_class1",
-    "ip_valid_class1_self",
-    "ip_valid_class2",
-    "ip_valid_class2_unused",
-    "ip_valid_self",
-    "ip_valid_acquired",
-    "ip_valid_acquisition_unknown",
-    "ip_status_unknown",
-)
-
 
 def frame_years(on_date: Any, fiscal_years: int) -> range:
     """The fiscal years a frame carries: the rule set's window and at least Y−3 … Y−1 (``has_first``…)."""
