@@ -1200,9 +1200,11 @@ def _insert_block(model: type[models.Model], block: RowBlock) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
-                write = copy.write_row
-                for row in block.tuples():
-                    write(row)
+                try:
+                    copy.write(copy_text(block))
+                except TypeError:  # a value of a type copy_text does not write: psycopg does
+                    for row in block.tuples():
+                        copy.write_row(row)
         else:
             # sqlite3 adapts Decimal and date values itself (Django registers ``str`` and
             # ``isoformat`` adapters, what _db_converters does by hand); datetimes need Django's
@@ -1219,6 +1221,74 @@ def _insert_block(model: type[models.Model], block: RowBlock) -> None:
                 f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})",
                 block.tuples(converters),
             )
+
+
+_COPY_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
+)
+
+
+def copy_field(value: Any) -> str:
+    """One value as psycopg writes it in COPY's text format (tested equal): text escaped, NULL
+    as ``\\N``, numbers, dates and aware datetimes in ISO form. Other types raise TypeError."""
+    cls = value.__class__
+    if cls is str:
+        return value if value.isprintable() and "\\" not in value else _copy_escaped(value)
+    if value is None:
+        return "\\N"
+    if cls is bool:
+        return "t" if value else "f"
+    if cls is int or (cls is Decimal and value.is_finite()):
+        return str(value)
+    if cls is dt.date:
+        return value.isoformat()
+    if cls is dt.datetime and value.tzinfo is not None:
+        return value.isoformat(sep=" ")
+    raise TypeError(f"copy_field: {cls.__name__}")
+
+
+def _copy_escaped(text: str) -> str:
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL: let psycopg refuse it as it always did
+        raise TypeError("NUL in text")
+    return text.translate(_COPY_ESCAPES)
+
+
+def _copy_column(values: Sequence[Any]) -> list[str]:
+    out: list[str] = []
+    append = out.append
+    dates: dict[dt.date, str] = {}
+    for value in values:
+        cls = value.__class__
+        if cls is str:
+            append(value if value.isprintable() and "\\" not in value else _copy_escaped(value))
+        elif value is None:
+            append("\\N")
+        elif cls is dt.date:
+            text = dates.get(value)
+            if text is None:
+                text = dates[value] = value.isoformat()
+            append(text)
+        else:
+            append(copy_field(value))
+    return out
+
+
+def copy_text(block: RowBlock) -> bytes:
+    """A :class:`RowBlock` as the body of ``COPY … FROM STDIN`` in text format, built column by
+    column: a constant column is written once, dates once per distinct day. It is what
+    ``write_row`` would send for each row (tested equal) at half the cost, most of which was
+    writing the same timestamps and defaults on every row."""
+    from itertools import repeat
+
+    if not block.length:
+        return b""
+    texts: list[Iterable[str]] = []
+    for column in block.columns:
+        if isinstance(column, Same):
+            texts.append(repeat(copy_field(column.value), block.length))
+        else:
+            texts.append(_copy_column(column.values() if isinstance(column, Lazy) else column))
+    return ("\n".join(map("\t".join, zip(*texts))) + "\n").encode()  # noqa: B905 (same lengths)
 
 
 def filter_in(queryset: Any, field_name: str, values: Iterable[Any]) -> Any:
