@@ -472,7 +472,7 @@ def screen_frame(
         if connection.vendor == "postgresql":
             _write_copy(results, keep, version_row, on_date, run)
         else:
-            _write_orm(results, keep, version_row, on_date, run)
+            _write_rows(results, keep, version_row, on_date, run)
     counts = results.counts(keep)
     if estimated:
         counts.update(screen_rows(version_row, on_date, lo, hi, run=run, only=estimated))
@@ -557,49 +557,65 @@ def _binary_records(columns: Sequence[npt.NDArray[np.int64]]) -> bytes:
     return b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8 + records.tobytes() + b"\xff\xff"
 
 
-def _write_orm(
+def _write_rows(
     results: ChunkResults,
     keep: npt.NDArray[np.bool_] | None,
     version_row: RuleSetVersion,
     on_date: dt.date,
     run: Any,
 ) -> None:
-    """Any database: ``bulk_create`` upserts of the chunk's rows."""
-    now = timezone.now()
+    """Any other database: one ``executemany`` upsert of the chunk's rows (values adapted as the ORM
+    adapts them)."""
+    ops = connection.ops
+    qn = ops.quote_name
+    columns = ["enterprise_id", "rule_version_id", "run_id", "assessed_on", "verdict", "score_min",
+               "score_max", "failing", "needs_data", "prospect", "rd_gap", "tech_staff_gap", "holds",
+               "holding_expires_on", "updated_at"]  # fmt: skip
+    updates = ", ".join(
+        f"{qn(column)} = excluded.{qn(column)}"
+        for column in ("run_id" if name == "run" else name for name in UPDATE_FIELDS)
+    )
+    sql = (
+        f"INSERT INTO {qn(ScreeningResult._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({qn('enterprise_id')}, {qn('rule_version_id')}) DO UPDATE SET {updates}"
+    )
+    now = ops.adapt_datetimefield_value(timezone.now())
+    assessed_on = ops.adapt_datefield_value(on_date)
+    run_id = run.pk if run is not None else None
+
+    def money(cents: int) -> Any:
+        return None if cents == NULL else ops.adapt_decimalfield_value(Decimal(cents).scaleb(-2), 14, 2)
+
+    expiries = {
+        int(days): ops.adapt_datefield_value(EPOCH + dt.timedelta(days=int(days)))
+        for days in np.unique(results.holding_expires)
+        if days != NULL
+    }
     rows = []
-    for i in range(len(results.ids)) if keep is None else np.flatnonzero(keep):
+    for i in range(len(results.ids)) if keep is None else np.flatnonzero(keep).tolist():
+        staff_gap = int(results.tech_staff_gap[i])
         rows.append(
-            ScreeningResult(
-                enterprise_id=int(results.ids[i]),
-                rule_version=version_row,
-                run=run,
-                assessed_on=on_date,
-                verdict=results.verdicts[results.verdict[i]],
-                score_min=_decimal_cents(results.score_min[i]),
-                score_max=_decimal_cents(results.score_max[i]),
-                failing=results.failings[results.failing[i]],
-                needs_data=bool(results.needs_data[i]),
-                prospect=bool(results.prospect[i]),
-                rd_gap=_decimal_cents(results.rd_gap[i]),
-                tech_staff_gap=None if results.tech_staff_gap[i] == NULL else int(results.tech_staff_gap[i]),
-                holds=bool(results.holds[i]),
-                holding_expires_on=None
-                if results.holding_expires[i] == NULL
-                else EPOCH + dt.timedelta(days=int(results.holding_expires[i])),
-                updated_at=now,
+            (
+                int(results.ids[i]),
+                version_row.pk,
+                run_id,
+                assessed_on,
+                results.verdicts[results.verdict[i]],
+                money(int(results.score_min[i])),
+                money(int(results.score_max[i])),
+                results.failings[results.failing[i]],
+                bool(results.needs_data[i]),
+                bool(results.prospect[i]),
+                money(int(results.rd_gap[i])),
+                None if staff_gap == NULL else staff_gap,
+                bool(results.holds[i]),
+                expiries.get(int(results.holding_expires[i])),
+                now,
             )
         )
-    ScreeningResult.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["enterprise", "rule_version"],
-        update_fields=UPDATE_FIELDS,
-    )
-
-
-def _decimal_cents(cents: Any) -> Decimal | None:
-    return None if int(cents) == NULL else Decimal(int(cents)).scaleb(-2)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def default_workers() -> int:
