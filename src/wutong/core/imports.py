@@ -985,6 +985,11 @@ def _in_reading_process(parsed: Iterator[_Parsed], run: ImportRun) -> Iterator[_
     run.mostly_new = context.Value("b", 1, lock=False)
 
     def produce() -> None:
+        import signal
+
+        # The worker's handlers (django-tasks' db_worker finishes its task on SIGTERM) are the
+        # parent's business: terminate() must end the child at once.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         status = 0
         try:
             for item in parsed:
