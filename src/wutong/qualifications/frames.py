@@ -111,7 +111,11 @@ def copy_frame(ruleset: RuleSet, code: str, on_date: dt.date, lo: int, hi: int) 
         first_year = on_date.year - ruleset.frame_fields[field]
         column = qn(field)
         value = f"{column}::int8" if field in COUNT_FIELDS else f"({column} * 100)::int8"
-        select.append(f"CASE WHEN year >= {int(first_year)} THEN COALESCE({value}, {NULL}) ELSE {NULL} END")
+        if first_year <= years.start:  # read in every year of the frame
+            select.append(f"COALESCE({value}, {NULL})")
+        else:
+            since = int(first_year)
+            select.append(f"CASE WHEN year >= {since} THEN COALESCE({value}, {NULL}) ELSE {NULL} END")
     reports = _copy_ints(
         f"SELECT {', '.join(select)} FROM {qn(AnnualReport._meta.db_table)} "
         "WHERE enterprise_id BETWEEN %s AND %s AND year BETWEEN %s AND %s",
