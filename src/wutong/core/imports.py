@@ -21,6 +21,14 @@ written). This module does the rest, the same way for every kind:
 * **set-based writes**: rows are streamed in chunks; each chunk is matched with one query and
   written with ``COPY`` (PostgreSQL) or ``executemany`` (SQLite), never a query per row.
 
+Speed (a city's registry is millions of rows): a chunk is read **column by column**
+(:class:`ColumnReader`, a cache per distinct cell: dates, streets, industries, labels and amounts
+repeat), handed to the kind as a :class:`ParsedChunk`, and a kind that plans column-wise returns its
+new rows as one :class:`RowBlock` (no dict per row; on PostgreSQL its COPY text is built column by
+column). Files of :data:`PIPELINE_MIN_ROWS` rows or more are read and parsed in a forked process
+while this one plans and writes (:func:`_in_reading_process`). Every shortcut is tested equal to the
+path it replaces (``tests/test_import_fast_paths.py``, ``tests/test_import_reading_process.py``).
+
 The preview (dry run) and the commit run the same code; the commit simply writes. The web flow
 validates the whole file first (a task), shows the preview and commits on confirmation (a second
 task, re-reading the file). The CLI commits in one streaming pass inside the single transaction:
