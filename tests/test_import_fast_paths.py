@@ -411,6 +411,7 @@ copy_values = st.one_of(
     st.dates(),
     st.datetimes(timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8))])),
     st.sampled_from(["a\\b", "\\.", "tab\there", "line\nbreak", "\r", "\b\v\f", "\u3000全角", "nul\x00"]),
+    st.sampled_from(list(EnterpriseStatus)),  # field defaults are TextChoices members
 )
 
 
@@ -440,3 +441,16 @@ def test_copy_text_is_what_psycopg_writes_row_by_row(rows, same):
             imports.copy_text(block)
         return
     assert imports.copy_text(block) == bytes(expected)
+
+
+@pytest.mark.django_db
+def test_the_new_rows_of_an_enterprise_file_take_the_column_wise_copy_path(tmp_path, monkeypatch):
+    """Every value of a real block (defaults included) is one copy_text writes itself: no fallback."""
+    blocks: list[imports.RowBlock] = []
+    monkeypatch.setattr("wutong.enterprises.imports.bulk_insert", lambda model, rows: blocks.append(rows))
+    header = ["统一社会信用代码", "企业名称", "成立日期", "注册资本(万元)", "所属街道", "标签"]
+    rows = [[uscc(1), NAMES[0], "2019-03-05", "12.5", "桂园", "链主"], [uscc(2), NAMES[2], "", "", "", ""]]
+    imports.run_import("enterprises", write_csv(tmp_path / "a.csv", [header, *rows]), commit=True)
+    (block,) = blocks
+    text = imports.copy_text(block).decode()
+    assert text.count("\n") == 2 and "\\N" in text and "unknown" in text  # NULLs and the size default

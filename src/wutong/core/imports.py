@@ -1245,6 +1245,8 @@ def copy_field(value: Any) -> str:
     """One value as psycopg writes it in COPY's text format (tested equal): text escaped, NULL
     as ``\\N``, numbers, dates and aware datetimes in ISO form. Other types raise TypeError."""
     cls = value.__class__
+    if cls is not str and isinstance(value, str):  # a TextChoices member (a field default)
+        value, cls = str.__str__(value), str
     if cls is str:
         return value if value.isprintable() and "\\" not in value else _copy_escaped(value)
     if value is None:
