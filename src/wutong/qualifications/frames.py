@@ -36,7 +36,7 @@ COUNT_FIELDS = ("employees", "tech_staff", "rd_staff")
 
 def _ip_conditions() -> dict[str, Q]:
     """The IP counts of ``profiles.ip_inputs`` as conditions on IPAsset rows (status ``invalid`` reads
-    as expired; the class comes from the kind, as in :func:`registry_normalized`)."""
+    as expired; the class comes from the kind, as in :func:`screening.registry_normalized`)."""
     valid = Q(status=IPStatus.VALID, kind__in=_CLASSED)
     class1 = Q(status=IPStatus.VALID, kind__in=sorted(CLASS_ONE_KINDS))
     class2 = Q(status=IPStatus.VALID, kind__in=sorted(CLASS_TWO_KINDS))
