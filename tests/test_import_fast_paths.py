@@ -448,8 +448,8 @@ def test_the_new_rows_of_an_enterprise_file_take_the_column_wise_copy_path(tmp_p
     """Every value of a real block (defaults included) is one copy_text writes itself: no fallback."""
     blocks: list[imports.RowBlock] = []
     monkeypatch.setattr("wutong.enterprises.imports.bulk_insert", lambda model, rows: blocks.append(rows))
-    header = ["统一社会信用代码", "企业名称", "成立日期", "注册资本(万元)", "所属街道", "标签"]
-    rows = [[uscc(1), NAMES[0], "2019-03-05", "12.5", "桂园", "链主"], [uscc(2), NAMES[2], "", "", "", ""]]
+    header = ["统一社会信用代码", "企业名称", "成立日期", "注册资本(万元)", "所属街道"]
+    rows = [[uscc(1), NAMES[0], "2019-03-05", "12.5", "桂园"], [uscc(2), NAMES[2], "", "", ""]]
     imports.run_import("enterprises", write_csv(tmp_path / "a.csv", [header, *rows]), commit=True)
     (block,) = blocks
     text = imports.copy_text(block).decode()
