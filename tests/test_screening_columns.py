@@ -279,7 +279,7 @@ class _Stale(type(KEXIAO.criterion("size_limits"))):  # type: ignore[misc]
 def test_a_subclass_that_changes_the_scalar_rule_does_not_inherit_a_stale_column_form() -> None:
     stale = _Stale("size_limits", "规模上限", "第六条(二)")
     assert not stale.has_columns()
-    assert all(part.has_columns() for part in (*KEXIAO.criteria, *KEXIAO.items))
+    assert all(c.has_columns() for c in KEXIAO.criteria) and all(i.has_columns() for i in KEXIAO.items)
     assert vector.supports_columns(GAOXIN) and vector.supports_columns(KEXIAO)
     assert not vector.supports_columns(get_ruleset("zhuanjingtexin"))  # screened by the row engine
 
@@ -369,8 +369,8 @@ def test_every_kexiao_criterion_and_item_agrees_with_the_scalar_engine(rows: lis
     for item in KEXIAO.items:
         low, high = item.score_columns(cols, TK)
         for i, row in enumerate(rows):
-            result = item.evaluate(row, TK)
-            assert (low[i], high[i]) == (result.min, result.max), (item.id, row)
+            scored = item.evaluate(row, TK)
+            assert (low[i], high[i]) == (scored.min, scored.max), (item.id, row)
     for criterion in KEXIAO.criteria:
         codes, gaps = criterion.check_columns(cols, TK)
         for i, row in enumerate(rows):
@@ -399,3 +399,23 @@ def test_the_last_issue_date_expired_by_a_day_matches_add_years(on_date: dt.date
     for offset in range(-400, 400):
         issued = last + dt.timedelta(days=offset)
         assert (on_date < add_years(issued, years)) == (issued > last), issued
+
+
+@pytest.mark.parametrize("criteria", [3, 40])
+def test_combining_gives_each_row_the_answer_of_its_own_statuses_and_score(criteria: int) -> None:
+    """Few criteria pack into one int64 key; 40 (80 bits) take the row-wise path. Either way each row
+    gets ``decide`` of exactly its statuses and score range."""
+    rng = np.random.default_rng(4)
+    n = 500
+    statuses = {f"c{i}": (rng.integers(0, 4, n).astype(np.int8), np.zeros(n)) for i in range(criteria)}
+    low = rng.integers(0, 60, n).astype(np.float64)
+    outcome = vector.ColumnOutcome(statuses, {}, (low, low + rng.integers(0, 30, n)), 71, Columns(n))
+
+    def decide(by_id: dict[str, Any], score: Any) -> tuple[Any, ...]:
+        return (*(c.status for c in by_id.values()), score.min, score.max)
+
+    answers, index = vector.combine(outcome, decide)
+    for row in range(n):
+        expected = (*(vector.STATUSES[statuses[f"c{i}"][0][row]] for i in range(criteria)), low[row],
+                    outcome.score[1][row])  # type: ignore[index]  # fmt: skip
+        assert answers[index[row]] == expected

@@ -236,33 +236,39 @@ def combine(
     from wutong.qualifications.rules import CriterionResult, ScoreSummary
 
     ids = list(outcome.criteria)
-    # One int64 key per row: two bits per criterion status, then dense codes of the score bounds.
-    key = np.zeros(outcome.n, dtype=np.int64)
-    for bit, cid in enumerate(ids):
-        key |= outcome.criteria[cid][0].astype(np.int64) << (2 * bit)
+    parts = [outcome.criteria[cid][0].astype(np.int64) for cid in ids]
+    widths = [2] * len(ids)
     bounds: list[Floats] = []
-    shift = 2 * len(ids)
     if outcome.score is not None:
         for column in outcome.score:
             distinct, code = np.unique(column, return_inverse=True)
             bounds.append(distinct)
-            key |= code.reshape(-1).astype(np.int64) << shift
-            shift += max(1, len(distinct).bit_length())
-    if shift > 62:
-        raise ValueError("too many criteria or score values to combine in one key")
-    keys, inverse = np.unique(key, return_inverse=True)
+            parts.append(code.reshape(-1).astype(np.int64))
+            widths.append(max(1, len(distinct).bit_length()))
+    if not parts:
+        parts, widths = [np.zeros(outcome.n, dtype=np.int64)], [1]
+    if sum(widths) <= 62:  # one int64 key per row: a 1-D unique is fast
+        key = np.zeros(outcome.n, dtype=np.int64)
+        shift = 0
+        for part, width in zip(parts, widths, strict=True):
+            key |= part << shift
+            shift += width
+        packed, inverse = np.unique(key, return_inverse=True)
+        shifts = np.cumsum([0, *widths[:-1]])
+        keys = [
+            [k >> int(s) & ((1 << w) - 1) for s, w in zip(shifts, widths, strict=True)]
+            for k in packed.tolist()
+        ]
+    else:
+        rows, inverse = np.unique(np.column_stack(parts), axis=0, return_inverse=True)
+        keys = rows.tolist()
     answers = []
-    for packed in keys.tolist():
-        criteria = {cid: CriterionResult(cid, STATUSES[packed >> (2 * i) & 3]) for i, cid in enumerate(ids)}
+    for key_parts in keys:
+        criteria = {cid: CriterionResult(cid, STATUSES[int(key_parts[i])]) for i, cid in enumerate(ids)}
         score = None
         if outcome.score is not None:
-            shift = 2 * len(ids)
-            found = []
-            for distinct in bounds:
-                width = max(1, len(distinct).bit_length())
-                found.append(float(distinct[packed >> shift & ((1 << width) - 1)]))
-                shift += width
-            score = ScoreSummary(found[0], found[1], outcome.pass_mark, [], [])
+            low, high = (float(bounds[j][int(key_parts[len(ids) + j])]) for j in range(2))
+            score = ScoreSummary(low, high, outcome.pass_mark, [], [])
         answers.append(decide(criteria, score))
     return answers, inverse.reshape(-1)
 
@@ -271,6 +277,8 @@ def failing_masks(outcome: ColumnOutcome) -> tuple[list[str], npt.NDArray[np.int
     """The stored ``failing`` text (failing criterion ids, sorted, comma-joined) per row, as distinct
     texts plus each row's index into them."""
     ids = list(outcome.criteria)
+    if len(ids) > 63:
+        raise ValueError("more criteria than bits in a failing mask")
     mask = np.zeros(outcome.n, dtype=np.int64)
     for bit, cid in enumerate(ids):
         mask |= (outcome.criteria[cid][0] == FAIL).astype(np.int64) << bit
