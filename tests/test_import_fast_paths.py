@@ -454,3 +454,33 @@ def test_the_new_rows_of_an_enterprise_file_take_the_column_wise_copy_path(tmp_p
     (block,) = blocks
     text = imports.copy_text(block).decode()
     assert text.count("\n") == 2 and "\\N" in text and "unknown" in text  # NULLs and the size default
+
+
+@pytest.mark.django_db
+def test_a_commit_writes_inside_the_kinds_bulk_writes_and_a_preview_never_enters_it(tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    events: list[Any] = []
+
+    @contextmanager
+    def bulk_writes(run, expected_rows):  # type: ignore[no-untyped-def]
+        events.append(("enter", expected_rows))
+        yield
+        events.append("exit")
+
+    kind = imports.get_kind("enterprises")
+    monkeypatch.setattr(kind, "bulk_writes", bulk_writes)
+    real = imports.bulk_insert
+    monkeypatch.setattr(
+        "wutong.enterprises.imports.bulk_insert",
+        lambda model, rows: (events.append("insert"), real(model, rows)),
+    )
+    path = write_csv(
+        tmp_path / "a.csv", [["统一社会信用代码", "企业名称"], *([uscc(i), f"企业{i}"] for i in range(1, 13))]
+    )
+    imports.run_import("enterprises", path, commit=False, chunk_size=5)
+    assert events == []
+    imports.run_import("enterprises", path, commit=True, chunk_size=5)
+    (entered, expected_rows), *writes = events
+    assert entered == "enter" and 12 <= expected_rows <= 13  # the file's size hint
+    assert writes == ["insert", "insert", "insert", "exit"]

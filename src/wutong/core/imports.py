@@ -49,7 +49,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import partial
@@ -464,6 +464,11 @@ class ImportKind:
     def write_chunk(self, plan: ChunkPlan, run: ImportRun) -> None:
         bulk_insert(self.model, plan.inserts)
         bulk_update(self.model, plan.updates)
+
+    def bulk_writes(self, run: ImportRun, expected_rows: int) -> AbstractContextManager[None]:
+        """Wraps the write phase of a commit, inside its transaction: a kind whose table keeps
+        costly indexes can suspend and rebuild them around a large load. Default: nothing."""
+        return nullcontext()
 
     def finish(self, run: ImportRun) -> None:
         """After all chunks are written, inside the commit transaction."""
@@ -922,14 +927,15 @@ def _run(
         parsed = _parsed_chunks(
             rows_after_header(), readers, required, chunk_size, kind.derive_columns if piped else None, run
         )
-        for chunk, rejected, counted, size in _in_reading_process(parsed, run) if piped else parsed:
-            result.total_rows += counted
-            for errors in rejected:
-                _reject(result, errors)
-            if chunk.rows:
-                _flush(kind, chunk, run, result)
-            if progress is not None and size == chunk_size:
-                progress(result.total_rows, max(total_hint, result.total_rows))
+        with kind.bulk_writes(run, total_hint) if run.commit else nullcontext():
+            for chunk, rejected, counted, size in _in_reading_process(parsed, run) if piped else parsed:
+                result.total_rows += counted
+                for errors in rejected:
+                    _reject(result, errors)
+                if chunk.rows:
+                    _flush(kind, chunk, run, result)
+                if progress is not None and size == chunk_size:
+                    progress(result.total_rows, max(total_hint, result.total_rows))
         if progress is not None:
             progress(result.total_rows, result.total_rows)
     finally:
