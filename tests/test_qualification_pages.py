@@ -190,7 +190,10 @@ def test_calendar_and_ladder_pages_show_their_numbers(client, alice):
                                         expires_on=dt.date(2026, 12, 31))  # fmt: skip
     login(client, alice)
     calendar = client.get("/qualifications/calendar/").content.decode()
-    september = '<tr data-month="9"><td class="text-nowrap">2026年9月</td><td class="text-end"></td><td class="text-end"></td>'
+    september = (
+        '<tr data-month="9"><td class="text-nowrap">2026年9月</td>'
+        '<td class="text-end"></td><td class="text-end"></td>'
+    )
     assert september + '<td class="text-end">1</td>' in calendar  # 科小, 创新型 empty; 国高 1
     assert '<th class="text-end">国家高新技术企业</th>' in calendar  # kinds by name, not code
     assert "<td>gaoxin</td>" not in calendar and "<td>kexiao</td>" not in calendar

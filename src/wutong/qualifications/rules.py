@@ -596,6 +596,48 @@ FIELD_LABELS = {
     "rd_staff": "研发人员数",
 }
 
+# Derived inputs of the other rule sets, named as the messages show them (never the raw key).
+INPUT_LABELS.update(
+    {
+        "award_3y": "近三年国家级或省级科技奖励",
+        "emerging_industry": "战略性新兴产业领域",
+        "equity_2y": "近两年新增股权融资",
+        "equity_3y": "近三年新增股权融资",
+        "has_provincial_rd_institution": "省级以上研发机构",
+        "holds_chuangxin": "创新型中小企业称号",
+        "holds_gaoxin": "高新技术企业资格",
+        "incidents_3y": "近三年重大事故/违法记录",
+        "incidents_in_window": "重大事故/违法记录",
+        "industry": "所属行业",
+        "ip_valid_acquired": "有效知识产权的取得方式",
+        "ip_valid_class1": "有效Ⅰ类知识产权数",
+        "ip_valid_class2": "有效Ⅱ类知识产权数",
+        "ip_valid_class2_unused": "未用于高企申报的有效Ⅱ类知识产权数",
+        "ip_valid_count": "有效知识产权数",
+        "ip_valid_self": "自主研发的有效知识产权数",
+        "last_debt_ratio": "上一年度资产负债率",
+        "last_main_share": "上一年度主营业务收入占营业收入比重",
+        "last_operating": "上一年度营业收入",
+        "last_rd_main_ratio": "上一年度研发经费占主营业务收入比例",
+        "last_rd_ratio": "上一年度研发费用占营业收入比例",
+        "main_growth_avg2": "近两年主营业务收入平均增长率",
+        "main_growth_last": "上一年度主营业务收入增长率",
+        "market_years": "从事特定细分市场年限",
+        "rd_equipment_value": "研发仪器设备原值",
+        "rd_ratio_two_year_min": "近两年研发费用占营业收入比例",
+        "rd_two_year_avg": "近两年研发费用平均值",
+        "rd_two_year_each_min": "近两年每年研发费用",
+        "rd_two_year_total": "近两年研发费用合计",
+        "route_award": "近五年国家级科技奖励",
+        "route_gaoxin": "有效期内的高新技术企业证书",
+        "route_institution": "省部级以上研发机构",
+        "route_standard": "主导制定的标准",
+        "standards_count": "参与制定的标准数",
+        "transformation_years": "科技成果转化的年度数",
+        "transformations_total": "科技成果转化数合计",
+    }
+)
+
 for _field, _label in FIELD_LABELS.items():
     INPUT_LABELS[f"last_{_field}"] = f"上一年度{_label}"
     INPUT_LABELS[f"prev_{_field}"] = f"前二年度{_label}"

@@ -354,8 +354,8 @@ def sub_labels(code: str) -> dict[str, str]:
 
 
 def _shown(value: Any, labels: dict[str, str] | None = None, unit: Any = None) -> Any:
-    """A criterion value for the table: composite values as "名称：值" lines (one per line) with units, statuses
-    by their Chinese label, ranges as "a–b", booleans as 是/否."""
+    """A criterion value for the table: composite values as "名称：值" lines (one per line) with units,
+    statuses by their Chinese label, ranges as "a–b", booleans as 是/否."""
     labels = labels or {}
     if isinstance(value, dict):
         parts = []
