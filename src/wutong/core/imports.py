@@ -1226,13 +1226,16 @@ def _insert_block(model: type[models.Model], block: RowBlock) -> None:
                         copy.write_row(row)
         else:
             # sqlite3 adapts Decimal and date values itself (Django registers ``str`` and
-            # ``isoformat`` adapters, what _db_converters does by hand); datetimes need Django's
-            # conversion (aware → naive in the connection's time zone).
+            # ``isoformat`` adapters, what _db_converters does by hand): a column of such values
+            # goes as it is, a constant one is converted once. Datetimes need Django's conversion
+            # (aware → naive in the connection's time zone).
             converters = [
-                partial(_prep_save, fields[name])
-                if fields[name].get_internal_type() == "DateTimeField"
+                convert
+                if isinstance(column, Same) or fields[name].get_internal_type() == "DateTimeField"
                 else None
-                for name in block.attnames
+                for name, column, convert in zip(
+                    block.attnames, block.columns, _db_converters(model, block.attnames), strict=True
+                )
             ]
             placeholders = ", ".join(["%s"] * len(block.attnames))
             _executemany(

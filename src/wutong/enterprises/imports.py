@@ -552,11 +552,15 @@ class EnterpriseKind(ImportKind):
         return plan
 
     def derive_columns(self, chunk: ParsedChunk, run: ImportRun) -> None:
-        """In the reading process, for a commit that is mostly adding rows: each name's pinyin (new
-        rows need it). Names are normalised here, by the plan: the reading process has enough to do."""
+        """In the reading process, for a commit (where the writing side is the busier one): each
+        name normalised, and its pinyin when most rows are new (new rows need it)."""
         names = chunk.columns.get("name")
-        if names is not None and run.commit and run.expects_new_rows():
-            chunk.derived["name_pinyin"] = [name_pinyin("" if name is MISSING else name) for name in names]
+        if names is None or not run.commit:
+            return
+        names = ["" if name is MISSING else name for name in names]
+        chunk.derived["name_normalized"] = [normalized_name(name) for name in names]
+        if run.expects_new_rows():
+            chunk.derived["name_pinyin"] = [name_pinyin(name) for name in names]
 
     def _compare(
         self,
