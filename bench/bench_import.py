@@ -5,7 +5,10 @@ ceiling nobody should use (a per-row ORM get_or_create, the django-import-export
     .venv/bin/python bench/bench_import.py --rows 20000 --xlsx-rows 20000 --memory-rows 100000 --skip-pg
 
 Every measurement runs in its own subprocess on a fresh database (so one cannot warm the other and
-peak memory is per measurement). Prints a table and writes ``bench/results/import.json``.
+peak memory is per measurement). Prints a table and writes ``bench/results/import.json``. Files of
+20,000+ rows are read in a second process (``--in-process`` measures without it); peak memory adds
+that process's. The xlsx ratio is shown next to its floor: calamine's read plus a raw write of the
+same rows, measured in the same run.
 
 Targets (issue: registry import): CSV → PostgreSQL ≥ 100,000 rows/s and ≤ 3× raw COPY; CSV → SQLite
 ≤ 3× raw executemany; both ≥ 20× the per-row ORM path; xlsx of 200,000 rows ≤ 1.5× calamine's own
