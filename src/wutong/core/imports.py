@@ -465,7 +465,7 @@ class ImportKind:
         bulk_insert(self.model, plan.inserts)
         bulk_update(self.model, plan.updates)
 
-    def bulk_writes(self, run: ImportRun, expected_rows: int) -> AbstractContextManager[None]:
+    def bulk_writes(self, run: ImportRun, expected_rows: int) -> AbstractContextManager[Any]:
         """Wraps the write phase of a commit, inside its transaction: a kind whose table keeps
         costly indexes can suspend and rebuild them around a large load. Default: nothing."""
         return nullcontext()
