@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from wutong.core.access import AccessQuerySet
-from wutong.core.models import Industry, Park, SourcedModel, Street, TimeStampedModel
+from wutong.core.models import ImportBatch, Industry, Park, SourcedModel, Street, TimeStampedModel
 from wutong.enterprises.choices import (
     CLASS_ONE_KINDS,
     CLASS_TWO_KINDS,
@@ -59,30 +59,41 @@ class EnterpriseQuerySet(AccessQuerySet["Enterprise"]):
 class Enterprise(SourcedModel):
     """An enterprise (or other registered body) in the district, keyed by its 统一社会信用代码."""
 
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
-    name = models.CharField(_("企业名称"), max_length=200, db_index=True)
-    name_normalized = models.CharField(_("规范化名称"), max_length=200, db_index=True, editable=False)
+    # Indexes are declared in Meta, not with unique=/db_index= on the fields: on PostgreSQL those
+    # flags add a second, varchar_pattern_ops index to every CharField (see Meta.indexes).
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18)
+    name = models.CharField(_("企业名称"), max_length=200)
+    name_normalized = models.CharField(_("规范化名称"), max_length=200, editable=False)
     name_pinyin = models.CharField(_("名称全拼"), max_length=600, blank=True, editable=False)
-    name_initials = models.CharField(
-        _("名称首字母"), max_length=200, blank=True, db_index=True, editable=False
-    )
+    name_initials = models.CharField(_("名称首字母"), max_length=200, blank=True, editable=False)
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
-    established = models.DateField(_("成立日期"), null=True, blank=True, db_index=True)
+    established = models.DateField(_("成立日期"), null=True, blank=True)
     registered_capital = money(_("注册资本(元)"))
     status = models.CharField(
         _("经营状态"),
         max_length=20,
         choices=EnterpriseStatus.choices,
         default=EnterpriseStatus.ACTIVE,
-        db_index=True,
     )
     registered_address = models.CharField(_("注册地址"), max_length=300, blank=True)
     operating_address = models.CharField(_("经营地址"), max_length=300, blank=True)
     street = models.ForeignKey(
-        Street, verbose_name=_("所属街道"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Street,
+        verbose_name=_("所属街道"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # (street, status, name) serves street lookups
     )
     park = models.ForeignKey(
-        Park, verbose_name=_("园区/楼宇"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Park,
+        verbose_name=_("园区/楼宇"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # declared in Meta.indexes, with the other indexes a bulk load may rebuild
     )
     industry = models.ForeignKey(
         Industry,
@@ -93,6 +104,7 @@ class Enterprise(SourcedModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # (industry, name) serves industry lookups
     )
     high_tech_field = models.CharField(
         _("高新技术领域"), max_length=30, choices=HighTechField.choices, blank=True
@@ -105,7 +117,6 @@ class Enterprise(SourcedModel):
         max_length=10,
         choices=SizeClass.choices,
         default=SizeClass.UNKNOWN,
-        db_index=True,
         help_text=_("按工信部联企业〔2011〕300号由最近年度从业人员和营业收入计算"),
     )
     latest_revenue = money(
@@ -115,6 +126,17 @@ class Enterprise(SourcedModel):
     )
     latest_year = models.PositiveSmallIntegerField(_("最近年报年度"), null=True, blank=True, editable=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="enterprises")
+    # As in SourcedModel, without its index: no page filters enterprises by batch, and an import
+    # would pay for one more index entry per row (a batch is never deleted; SET NULL would scan).
+    source_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("导入批次"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
 
     objects = EnterpriseQuerySet.as_manager()
 
@@ -122,15 +144,36 @@ class Enterprise(SourcedModel):
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         ordering = ["name"]
+        # Every index here is paid for by every row an import writes; each one has a reader
+        # (docs/adr/0004-search-at-scale.md lists them with their query plans). Name fragments,
+        # pinyin and initials are matched in the search index of ``search.py``, not here.
         indexes = [
-            models.Index(fields=["street", "status"]),
-            # The list is ordered by name: these let a filtered page stop after 50 rows at 3 M.
+            # Ordering of the unfiltered list; exact-name lookups.
+            models.Index(fields=["name"], name="enterprise_name"),
+            # Exact and prefix lookups of the core name (duplicates, the search box's name tiers).
+            # varchar_pattern_ops serves LIKE 'x%' whatever the database collation (and "=").
+            models.Index(
+                fields=["name_normalized"],
+                name="enterprise_name_normalized",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            # The list is ordered by name: these let a filtered page stop after 50 rows at 3 M,
+            # and serve street / industry lookups (filters, foreign-key checks) by their first column.
             models.Index(fields=["street", "status", "name"], name="enterprise_street_status_name"),
             models.Index(fields=["industry", "name"], name="enterprise_industry_name"),
-            models.Index(fields=["industry", "status"]),
+            # The park filter (a building holds a few hundred of 3 M) and park foreign-key checks.
+            models.Index(fields=["park"], name="enterprise_park"),
+            # Narrow established-date ranges; wide ones walk the name order instead.
+            models.Index(fields=["established"], name="enterprise_established"),
+            # The revenue-range filter and ordering by revenue.
             models.Index(fields=["latest_revenue"]),
         ]
         constraints = [
+            # One index for identity, equality, USCC-prefix search (LIKE 'x%') and ordering by code
+            # (``ORDER BY uscc USING ~<~``, see tables.py): codes are ASCII, so pattern order is code order.
+            models.UniqueConstraint(
+                fields=["uscc"], name="enterprise_uscc_unique", opclasses=["varchar_pattern_ops"]
+            ),
             models.CheckConstraint(
                 condition=models.Q(uscc__regex=r"^[0-9A-Z]{18}$"), name="enterprise_uscc_format"
             ),
