@@ -517,17 +517,19 @@ _UPSERT = (
     f"{SEARCH_TABLE}.name_initials) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.name_pinyin, "
     "EXCLUDED.name_initials)"
 )
-# Inserted rows arrive as one set per statement (a COPY of a million rows is one INSERT … SELECT);
-# renames row by row, and only when a name really changed (the WHEN clause costs no function call).
-PG_TRIGGER_INSERT = f"{SEARCH_TABLE}_ins"
+# A load suspends the search index for its own transaction with this setting (no lock, no DDL).
+PG_SUSPEND_SETTING = "wutong.search_suspended"
+# Inserts row by row unless a load suspended them (the WHEN clause costs no function call); renames
+# only when a name really changed; deletes as one set per statement.
 PG_TRIGGERS = {
-    PG_TRIGGER_INSERT: f"""CREATE TRIGGER {PG_TRIGGER_INSERT} AFTER INSERT ON {ENTERPRISE_TABLE}
-        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {SEARCH_TABLE}_inserted()""",
+    f"{SEARCH_TABLE}_ins": f"""CREATE TRIGGER {SEARCH_TABLE}_ins AFTER INSERT ON {ENTERPRISE_TABLE}
+        FOR EACH ROW WHEN (current_setting('{PG_SUSPEND_SETTING}', true) IS DISTINCT FROM 'on')
+        EXECUTE FUNCTION {SEARCH_TABLE}_copy()""",
     f"{SEARCH_TABLE}_upd": f"""CREATE TRIGGER {SEARCH_TABLE}_upd
         AFTER UPDATE OF {_NAMES} ON {ENTERPRISE_TABLE} FOR EACH ROW
         WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.name_pinyin IS DISTINCT FROM NEW.name_pinyin
               OR OLD.name_initials IS DISTINCT FROM NEW.name_initials)
-        EXECUTE FUNCTION {SEARCH_TABLE}_renamed()""",
+        EXECUTE FUNCTION {SEARCH_TABLE}_copy()""",
     f"{SEARCH_TABLE}_del": f"""CREATE TRIGGER {SEARCH_TABLE}_del AFTER DELETE ON {ENTERPRISE_TABLE}
         REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {SEARCH_TABLE}_deleted()""",
     f"{SEARCH_TABLE}_trunc": f"""CREATE TRIGGER {SEARCH_TABLE}_trunc AFTER TRUNCATE ON {ENTERPRISE_TABLE}
@@ -552,12 +554,7 @@ POSTGRES_INSTALL = [
         name varchar(200) NOT NULL,
         name_pinyin varchar(600) NOT NULL,
         name_initials varchar(200) NOT NULL)""",
-    f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_inserted() RETURNS trigger LANGUAGE plpgsql AS $body$
-        BEGIN
-            INSERT INTO {SEARCH_TABLE} (id, {_NAMES}) SELECT id, {_NAMES} FROM new_rows {_UPSERT};
-            RETURN NULL;
-        END $body$""",
-    f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_renamed() RETURNS trigger LANGUAGE plpgsql AS $body$
+    f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_copy() RETURNS trigger LANGUAGE plpgsql AS $body$
         BEGIN
             INSERT INTO {SEARCH_TABLE} (id, {_NAMES})
             VALUES (NEW.id, NEW.name, NEW.name_pinyin, NEW.name_initials) {_UPSERT};
@@ -574,6 +571,7 @@ POSTGRES_INSTALL = [
             RETURN NULL;
         END $body$""",
     *(f"DROP TRIGGER IF EXISTS {name} ON {ENTERPRISE_TABLE}" for name in PG_TRIGGERS),
+    f"DROP FUNCTION IF EXISTS {SEARCH_TABLE}_inserted(), {SEARCH_TABLE}_renamed()",  # first draft
     *PG_TRIGGERS.values(),
     # Fill before indexing: building a GIN index is about twice as fast as growing it row by row.
     f"INSERT INTO {SEARCH_TABLE} (id, {_NAMES}) SELECT id, {_NAMES} FROM {ENTERPRISE_TABLE} {_UPSERT}",
@@ -588,10 +586,7 @@ POSTGRES_INSTALL = [
 POSTGRES_UNINSTALL = [
     *(f"DROP TRIGGER IF EXISTS {name} ON {ENTERPRISE_TABLE}" for name in PG_TRIGGERS),
     f"DROP TABLE IF EXISTS {SEARCH_TABLE}",
-    *(
-        f"DROP FUNCTION IF EXISTS {SEARCH_TABLE}_{event}()"
-        for event in ("inserted", "renamed", "deleted", "truncated")
-    ),
+    *(f"DROP FUNCTION IF EXISTS {SEARCH_TABLE}_{event}()" for event in ("copy", "deleted", "truncated")),
     *(f"DROP INDEX IF EXISTS enterprise_{col}_trgm" for col in ("name", "name_pinyin", "name_initials")),
     "DROP INDEX IF EXISTS formername_name_trgm",
 ]
@@ -686,10 +681,10 @@ def bulk_load(expected_rows: int, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[
             for name in plan.dropped_indexes:
                 cursor.execute(f"DROP INDEX IF EXISTS {conn.ops.quote_name(name)}")
         if conn.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {ENTERPRISE_TABLE} DISABLE TRIGGER {PG_TRIGGER_INSERT}")
+            cursor.execute("SELECT set_config(%s, 'on', true)", [PG_SUSPEND_SETTING])
             plan.search_suspended = True
             yield plan
-            cursor.execute(f"ALTER TABLE {ENTERPRISE_TABLE} ENABLE TRIGGER {PG_TRIGGER_INSERT}")
+            cursor.execute("SELECT set_config(%s, 'off', true)", [PG_SUSPEND_SETTING])
             since = plan.since_id
             transaction.on_commit(lambda: _enqueue_catch_up(since, using), using=using)
         else:
