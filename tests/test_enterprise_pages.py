@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
+import django_tables2 as tables
 import openpyxl
 import pytest
 from django.db import connection, transaction
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
 
 from wutong.core import audit
-from wutong.core.models import Industry, Street
+from wutong.core.models import Industry, Park, Street
+from wutong.core.tables import PythonBodyMixin
 from wutong.enterprises import queries, tabs
 from wutong.enterprises.choices import EnterpriseStatus, QualificationKind, SizeClass
 from wutong.enterprises.models import (
@@ -26,6 +31,7 @@ from wutong.enterprises.models import (
     QualificationHolding,
     Tag,
 )
+from wutong.enterprises.tables import EnterpriseTable
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +180,73 @@ def test_the_table_shows_revenue_in_wanyuan_and_links_to_the_file(client, alice)
     html = client.get(reverse("enterprises:enterprise_list")).content.decode()
     assert "12,345.68" in html
     assert reverse("enterprises:enterprise_detail", args=[firm.pk]) in html
+
+
+def _table_html(table, request) -> str:  # type: ignore[no-untyped-def]
+    RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", table.as_html(request))).strip()
+
+
+def _varied_registry() -> None:
+    street = Street.objects.create(name="测试<街道>")
+    park = Park.objects.create(name="梧桐&园区")
+    key, listed = Tag.objects.create(name="重点企业", color="danger"), Tag.objects.create(name="上市")
+    for i in range(60):  # more than a page: the pagination block too
+        firm = make(
+            f"深圳市<梧桐>&第{i:02d}科技有限公司" if i % 7 == 0 else f"深圳市第{i:02d}电子有限公司",
+            industry=industry("3911") if i % 3 else None,
+            street=street if i % 2 else None,
+            park=park if i % 5 == 0 else None,
+            status=EnterpriseStatus.DEREGISTERED if i % 4 == 0 else EnterpriseStatus.ACTIVE,
+            size_class=SizeClass.SMALL if i % 6 else SizeClass.UNKNOWN,
+            latest_revenue=Decimal(123456789 + i) if i % 3 != 1 else None,
+            latest_year=2025 if i % 3 == 0 else None,
+            established=dt.date(2015, 5, 1 + i % 28) if i % 2 else None,
+            registered_capital=Decimal("1234567.50") if i % 2 else None,
+        )
+        firm.tags.add(*([key, listed] if i % 4 == 1 else [key] if i % 4 == 2 else []))
+
+
+@pytest.mark.parametrize("params", [{}, {"page": "2"}, {"sort": "-uscc"}, {"q": "没有这家"}])
+def test_the_python_rendered_body_is_what_the_template_renders(rf, alice, params):
+    _varied_registry()
+    request = rf.get(reverse("enterprises:enterprise_list"), params)
+    request.user = alice
+    rows = queries.enterprise_list(alice)
+    if params.get("q"):
+        rows = rows.filter(name=params["q"])  # an empty page: the empty text
+    fast = EnterpriseTable(rows)
+    reference = EnterpriseTable(rows, template_name="django_tables2/bootstrap5.html")
+    assert "tbody" in _table_html(fast, request)
+    assert _table_html(fast, request) == _table_html(reference, request)
+
+
+class VariedColumnsTable(PythonBodyMixin, tables.Table):
+    """Column kinds the enterprise table does not use, for the mixin's sake."""
+
+    established = tables.DateColumn(format="Y年n月j日")
+    registered_capital = tables.Column(localize=True)
+    latest_revenue = tables.Column(localize=False)
+    tags = tables.ManyToManyColumn()
+    status = tables.Column(attrs={"td": {"data-status": lambda value: value, "class": "s"}})
+    size_class = tables.Column()
+    missing = tables.Column(accessor="no_such_attribute", default="无")
+    street_name = tables.Column(accessor="street__name")
+    template = tables.TemplateColumn("<b>{{ record.name|truncatechars:6 }}</b>")
+
+    class Meta:
+        model = Enterprise
+        fields = ("name", "uscc")
+        template_name = "core/tables/python_body.html"
+
+
+def test_the_python_rendered_body_follows_django_tables2_for_other_columns_too(rf, alice):
+    _varied_registry()
+    request = rf.get("/")
+    rows = Enterprise.objects.select_related("street").prefetch_related("tags").order_by("pk")
+    fast = VariedColumnsTable(rows)
+    reference = VariedColumnsTable(rows, template_name="django_tables2/bootstrap5.html")
+    assert _table_html(fast, request) == _table_html(reference, request)
 
 
 def test_the_excel_export_holds_every_filtered_row_with_revenue_in_wanyuan(client, alice):

@@ -69,6 +69,11 @@ def assert_search_index_matches_the_registry() -> None:
                 assert cursor.fetchone()[0] == len(expected)
 
 
+def assert_uscc_still_unique() -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enterprise.objects.create(uscc=Enterprise.objects.values_list("uscc", flat=True)[0], name="重复")
+
+
 def found(query: str, user) -> set[str]:  # type: ignore[no-untyped-def]
     return {hit.enterprise.name for hit in search_enterprises(query, user, limit=50)}
 
@@ -105,7 +110,7 @@ def test_sqlite_rebuilds_indexes_and_search_before_the_block_ends(alice, small_t
             # The load (5 rows) more than doubles the registry (1 row): read-side indexes go.
             assert set(plan.dropped_indexes) == before - registry_indexes()
             assert "enterprise_name_normalized" in registry_indexes()  # the import reads it
-            assert "enterprise_uscc_unique" in registry_indexes()
+            assert_uscc_still_unique()
         assert registry_indexes() == before
         assert_search_index_matches_the_registry()
         assert found("新达供应", alice) == {"深圳华新达供应链管理有限公司"}
@@ -149,7 +154,8 @@ def test_postgresql_catches_up_after_the_commit(alice, small_threshold, immediat
             Enterprise.objects.bulk_create(rows(NAMES[1:]))
             assert plan.search_suspended
             assert set(plan.dropped_indexes) == before - registry_indexes()
-            assert {"enterprise_name_normalized", "enterprise_uscc_unique"} <= registry_indexes()
+            assert "enterprise_name_normalized" in registry_indexes()
+            assert_uscc_still_unique()
         # Until the commit: found by USCC, exact name and core-name prefix, not yet by fragment.
         assert found("91440303MA00000002", alice) == {"深圳华新达供应链管理有限公司"}
         assert found("深圳华新达供应链管理有限公司", alice) == {"深圳华新达供应链管理有限公司"}
@@ -192,3 +198,22 @@ def test_renames_and_deletes_follow_through_the_triggers(alice):
     assert_search_index_matches_the_registry()
     assert found("梧桐湖", alice) == {"深圳市梧桐湖生物医药有限公司"}
     assert found("翠竹电子", alice) == set()
+
+
+def test_the_migrated_database_has_every_search_trigger():
+    """A migration that rebuilds the registry table on SQLite drops its triggers: each such
+    migration must install the search index again (0004, 0005 do)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'enterprises_enterprise'::regclass "
+                "AND NOT tgisinternal"
+            )
+            expected = set(search.PG_TRIGGERS)
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'enterprises_enterprise'"
+            )
+            expected = set(search._SQLITE_ENTERPRISE_TRIGGER_NAMES)
+        assert {row[0] for row in cursor.fetchall()} >= expected

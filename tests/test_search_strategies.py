@@ -100,11 +100,13 @@ def test_the_search_finds_what_icontains_finds_and_nothing_unjustified(registry,
 def test_the_list_filter_gives_the_same_rows_through_either_plan(registry, alice, data, monkeypatch):
     query = data.draw(fragments(registry))
     base = Enterprise.objects.all()
-    as_ids = set(search_filter(base, query).values_list("pk", flat=True))
-    monkeypatch.setattr(search, "FILTER_ID_CAP", 0)  # every fragment counts as common
-    as_conditions = set(search_filter(base, query).values_list("pk", flat=True))
+    plans = []
+    # Id lists; the former names' owners as a list and the rest as conditions; all conditions.
+    for cap in (search.FILTER_ID_CAP, 4, 0):
+        monkeypatch.setattr(search, "FILTER_ID_CAP", cap)
+        plans.append(set(search_filter(base, query).values_list("pk", flat=True)))
     monkeypatch.undo()
-    assert as_ids == as_conditions == reference(query, alice), query
+    assert plans[0] == plans[1] == plans[2] == reference(query, alice), query
 
 
 @pytest.mark.parametrize(
@@ -158,3 +160,27 @@ def test_a_pinyin_fragment_finds_names_through_its_initials_and_without(alice):
     Enterprise.objects.create(name="深圳市盛世元宫文化有限公司", uscc="91440303MA00000003")  # s·s·y·g
     hits = search_enterprises("shengyuangong", alice)
     assert {hit.enterprise.pk for hit in hits} == {through_initials.pk, latin.pk}
+
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    codes=st.lists(st.text(USCC_CHARS, min_size=10, max_size=10), min_size=5, max_size=30, unique=True),
+    data=st.data(),
+)
+def test_a_uscc_prefix_as_a_range_is_a_prefix_under_the_database_collation(codes, data):
+    """USCC prefixes are asked for as a range on the unique index (no pattern index): the same rows
+    as LIKE 'P%' under whatever collation the database has."""
+    Enterprise.objects.all().delete()
+    Enterprise.objects.bulk_create(
+        Enterprise(uscc=f"91440303{code}", name=f"企业{i}") for i, code in enumerate(codes)
+    )
+    code = data.draw(st.sampled_from(codes))
+    for prefix in {f"91440303{code}"[:size] for size in (2, 9, 10, 14, 17, 18)}:
+        ranged = set(
+            Enterprise.objects.filter(search.code_prefix_q("uscc", prefix)).values_list("uscc", flat=True)
+        )
+        like = set(Enterprise.objects.filter(uscc__startswith=prefix).values_list("uscc", flat=True))
+        assert ranged == like, prefix

@@ -169,11 +169,10 @@ class Enterprise(SourcedModel):
             models.Index(fields=["latest_revenue"]),
         ]
         constraints = [
-            # One index for identity, equality, USCC-prefix search (LIKE 'x%') and ordering by code
-            # (``ORDER BY uscc USING ~<~``, see tables.py): codes are ASCII, so pattern order is code order.
-            models.UniqueConstraint(
-                fields=["uscc"], name="enterprise_uscc_unique", opclasses=["varchar_pattern_ops"]
-            ),
+            # One index for identity, equality, ordering by code and USCC-prefix search, which asks
+            # for a range (search.code_prefix_q): 18 characters of [0-9A-Z] sort alike under any
+            # collation, so the codes starting with P are those from P00…0 to PZZ…Z.
+            models.UniqueConstraint(fields=["uscc"], name="enterprise_uscc_unique"),
             models.CheckConstraint(
                 condition=models.Q(uscc__regex=r"^[0-9A-Z]{18}$"), name="enterprise_uscc_format"
             ),

@@ -45,9 +45,18 @@ def enterprise_list(user: Any) -> QuerySet[Enterprise]:
     )
 
 
+INDUSTRY_CODE_DIGITS = 4  # GB/T 4754-2017 小类
+
+
 def code_prefix_filter(field: str, prefix: str) -> Q:
-    """``field`` starts with ``prefix``, written so a B-tree serves it: a range on SQLite (binary
-    collation), ``LIKE 'x%'`` on PostgreSQL (``varchar_pattern_ops`` index from migration 0002)."""
+    """``field`` starts with ``prefix``, written so a B-tree serves it.
+
+    Industry codes (a field whose path names the industry) with a digit prefix become the range of
+    the 2–4-digit codes under it, ``39`` ≤ code ≤ ``3999``: the registry's (industry, name) index
+    serves that under any collation, as it serves the 门类 ranges. Other codes: a code-point range on
+    SQLite (binary collation), ``LIKE 'x%'`` on PostgreSQL (``varchar_pattern_ops`` indexes)."""
+    if "industry" in field and prefix.isdigit() and len(prefix) <= INDUSTRY_CODE_DIGITS:
+        return Q(**{f"{field}__gte": prefix, f"{field}__lte": prefix.ljust(INDUSTRY_CODE_DIGITS, "9")})
     if connection.vendor == "sqlite":
         return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
     return Q(**{f"{field}__startswith": prefix})

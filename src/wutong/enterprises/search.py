@@ -108,7 +108,17 @@ def _prefix(qs: QuerySet[Any], field: str, value: str) -> QuerySet[Any]:
     return qs.filter(code_prefix_q(field, value))
 
 
+USCC_LENGTH = 18
+
+
 def code_prefix_q(field: str, value: str) -> Q:
+    """``field`` starts with ``value``, as a condition its B-tree serves (see :func:`_prefix`).
+
+    A USCC is 18 characters of [0-9A-Z] (a check constraint), and such strings sort alike under
+    every collation: the codes starting with P are exactly those from P0…0 to PZ…Z, a range the
+    USCC's unique index serves on either database (it has no pattern index of its own)."""
+    if field == "uscc" and len(value) <= USCC_LENGTH:
+        return Q(uscc__gte=value.ljust(USCC_LENGTH, "0"), uscc__lte=value.ljust(USCC_LENGTH, "Z"))
     if _vendor() == "sqlite":
         return Q(**{f"{field}__gte": value, f"{field}__lt": value + _HIGHEST})
     return Q(**{f"{field}__startswith": value})
@@ -382,32 +392,56 @@ def search_filter(queryset: QuerySet[Enterprise], query: str) -> QuerySet[Enterp
     pinyin = bool(_PINYIN_CHARS.match(lower))
     uscc = _USCC_CHARS.match(upper) and any(ch.isdigit() for ch in upper)
     code = code_prefix_q("uscc", upper) if uscc else Q(pk__in=[])
-    if len(text) >= 2:
-        ids = _first_ids(*_filter_match_sql(text, pinyin), set(), FILTER_ID_CAP + 1)
-        if len(ids) <= FILTER_ID_CAP:
-            return queryset.filter(code | Q(pk__in=ids))
-    return queryset.filter(code | _filter_conditions(text, pinyin))
+    if len(text) < 2:
+        return queryset.filter(code | _filter_conditions(text, pinyin))
+    # Former names first: a common fragment still has few of them, and their owners as a list
+    # spare the row-by-row walk a subquery over every former name.
+    owners = _first_ids(*_former_sql(text), set(), FILTER_ID_CAP + 1)
+    former = _ids_q(owners) if len(owners) <= FILTER_ID_CAP else _former_condition(text)
+    ids = _matching_ids(text, pinyin, FILTER_ID_CAP - len(owners))
+    if ids is not None:
+        return queryset.filter(code | former | _ids_q(ids))
+    return queryset.filter(code | former | _filter_conditions(text, pinyin, former=False))
 
 
-def _filter_match_sql(text: str, pinyin: bool) -> tuple[str, list[Any]]:
-    """The ids of every enterprise whose name, pinyin or a former name contains ``text``."""
+def _ids_q(ids: list[int]) -> Q:
+    if not ids:
+        return Q(pk__in=[])
+    if _vendor() == "postgresql":  # one array parameter, however many ids
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+    return Q(pk__in=ids)
+
+
+def _matching_ids(text: str, pinyin: bool, cap: int) -> list[int] | None:
+    """The ids of every enterprise whose name or pinyin contains ``text``, or None when there are
+    more than ``cap``. Each part stops at ``cap`` + 1 rows, so a common fragment costs a short
+    scan, not its hundred thousand matches."""
+    if cap < 0:
+        return None
     parts = [_match_sql(["name"], text)]
     if pinyin:
         parts.append(_match_sql(PINYIN_COLUMNS, text.lower()))
-    parts.append(_former_sql(text))
-    sql = " UNION ".join(part for part, _params in parts)
-    return sql, [param for _part, part_params in parts for param in part_params]
+    found: set[int] = set()
+    for sql, params in parts:
+        found.update(_first_ids(sql, params, set(), cap + 1))
+        if len(found) > cap:
+            return None
+    return sorted(found)
 
 
-def _filter_conditions(text: str, pinyin: bool) -> Q:
-    """What :func:`_filter_match_sql` selects, as conditions on the registry's own columns (ASCII
-    case-insensitively, as the search index matches; pinyin is stored lower-case)."""
+def _filter_conditions(text: str, pinyin: bool, *, former: bool = True) -> Q:
+    """What :func:`_matching_ids` (and, with ``former``, :func:`_former_sql`) selects, as
+    conditions on the registry's own columns: ASCII case-insensitively, as the search index
+    matches (pinyin is stored lower-case)."""
     letters = re.search(r"[A-Za-z]", text) is not None
     condition = Q(name__icontains=text) if letters else Q(name__contains=text)
     if pinyin:
         condition |= Q(name_pinyin__contains=text.lower()) | Q(name_initials__contains=text.lower())
-    former = FormerName.objects.filter(enterprise=OuterRef("pk"), name__icontains=text)
-    return condition | Q(Exists(former))
+    return condition | _former_condition(text) if former else condition
+
+
+def _former_condition(text: str) -> Q:
+    return Q(Exists(FormerName.objects.filter(enterprise=OuterRef("pk"), name__icontains=text)))
 
 
 def _former_names_matching(text: str, enterprise_ids: list[int]) -> dict[int, str]:

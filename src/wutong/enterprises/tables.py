@@ -8,11 +8,12 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from wutong.core.tables import PythonBodyMixin
 from wutong.core.templatetags.wutong import wanyuan_number
 from wutong.enterprises.models import Enterprise
 
 
-class EnterpriseTable(tables.Table):
+class EnterpriseTable(PythonBodyMixin, tables.Table):
     name = tables.Column(
         linkify=("enterprises:enterprise_detail", {"pk": tables.A("pk")}), verbose_name=_("企业名称")
     )
@@ -42,6 +43,7 @@ class EnterpriseTable(tables.Table):
         )
         order_by = "name"
         attrs = {"class": "table table-sm table-hover align-middle", "id": "enterprise-table"}
+        template_name = "core/tables/python_body.html"
 
     def render_latest_revenue(self, value: Any, record: Enterprise) -> str:
         number = wanyuan_number(value)
