@@ -99,6 +99,19 @@ def small_threshold(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(search, "BULK_LOAD_MIN_ROWS", 3)
 
 
+def test_a_load_smaller_than_the_registry_keeps_its_read_side_indexes(alice, small_threshold):
+    Enterprise.objects.bulk_create(rows(NAMES[:3], first=100))
+    before = registry_indexes()
+    with transaction.atomic(), bulk_load(3) as plan:
+        Enterprise.objects.bulk_create(rows(NAMES[3:]))
+        assert plan.dropped_indexes == []
+        assert registry_indexes() == before
+        # SQLite would rebuild its FTS5 tables over the whole registry: it indexes as it goes.
+        assert plan.search_suspended == (connection.vendor == "postgresql")
+    if connection.vendor == "sqlite":
+        assert_search_index_matches_the_registry()
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite rebuilds inside the block")
 def test_sqlite_rebuilds_indexes_and_search_before_the_block_ends(alice, small_threshold):
     Enterprise.objects.bulk_create(rows(NAMES[:1], first=100))

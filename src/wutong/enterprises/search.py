@@ -689,15 +689,18 @@ def bulk_load(expected_rows: int, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[
     Must run inside the caller's ``transaction.atomic()`` (the import's one transaction); opens a
     savepoint of its own, so an exception undoes what it suspended together with the rows.
 
-    From :data:`BULK_LOAD_MIN_ROWS` rows on, the search index stops following inserts (renames and
-    deletes still follow), and when the load at least doubles the registry the registry's read-side
-    indexes (every ``Meta.indexes`` entry except :data:`INDEXES_KEPT_DURING_LOAD`) are dropped for the
-    load: inside the block only the primary key, the USCC index and the core-name index exist.
+    From :data:`BULK_LOAD_MIN_ROWS` rows on:
 
-    Afterwards, on **SQLite**, everything is rebuilt before the block ends (districts: ≤ 200 k rows).
-    On **PostgreSQL** the catching-up waits for the commit and runs in the background task
-    ``enterprises.tasks.catch_up_registry_indexes`` (:func:`catch_up_after_bulk_load`): new rows
-    are found by USCC and exact name at once and by fragments and pinyin when the task has run.
+    - when the load at least doubles the registry, its read-side indexes (every ``Meta.indexes``
+      entry except :data:`INDEXES_KEPT_DURING_LOAD`) are dropped for the load: inside the block only
+      the primary key, the USCC and the core-name indexes exist (what the import reads per chunk);
+    - on **PostgreSQL** the search index stops following inserts (renames and deletes still follow).
+      The catching-up waits for the commit and runs in the background task
+      ``enterprises.tasks.catch_up_registry_indexes`` (:func:`catch_up_after_bulk_load`): new rows are
+      found by USCC, exact name and core-name prefix at once, by fragments and pinyin when the task
+      has run (seconds per 100 k rows);
+    - on **SQLite** (districts, ≤ 200 k rows) everything is rebuilt before the block ends, and the
+      FTS5 tables are suspended only when the load at least doubles the registry too.
     """
     conn = connections[using]
     if not conn.in_atomic_block:
@@ -722,15 +725,17 @@ def bulk_load(expected_rows: int, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[
             since = plan.since_id
             transaction.on_commit(lambda: _enqueue_catch_up(since, using), using=using)
         else:
-            for name in _SQLITE_ENTERPRISE_TRIGGER_NAMES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            plan.search_suspended = True
+            # Rebuilding the FTS5 tables reads the whole registry: only worth it for a load that
+            # at least doubles it (otherwise the triggers index the new rows as they come).
+            plan.search_suspended = plan.existing_rows < expected_rows
+            if plan.search_suspended:
+                for name in _SQLITE_ENTERPRISE_TRIGGER_NAMES:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             yield plan
             _create_indexes(conn, cursor, plan.dropped_indexes)
-            for sql in _SQLITE_REBUILD:
-                cursor.execute(sql)
-            for sql in _SQLITE_ENTERPRISE_TRIGGERS:
-                cursor.execute(sql)
+            if plan.search_suspended:
+                for sql in [*_SQLITE_REBUILD, *_SQLITE_ENTERPRISE_TRIGGERS]:
+                    cursor.execute(sql)
 
 
 def _create_indexes(conn: Any, cursor: Any, names: Iterable[str], *, concurrently: bool = False) -> None:
