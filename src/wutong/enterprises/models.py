@@ -145,7 +145,7 @@ class Enterprise(SourcedModel):
         verbose_name_plural = _("企业")
         ordering = ["name"]
         # Every index here is paid for by every row an import writes; each one has a reader
-        # (docs/adr/0004-search-at-scale.md lists them with their query plans). Name fragments,
+        # (docs/adr/0005-search-at-scale.md lists them with their query plans). Name fragments,
         # pinyin and initials are matched in the search index of ``search.py``, not here.
         indexes = [
             # Ordering of the unfiltered list; exact-name lookups.

@@ -16,7 +16,7 @@ columns kept beside the registry so that its text indexes cost the registry's wr
   looked up as "both characters present", then checked with ``LIKE``).
 
 Triggers keep the index in step with every insert, rename and delete. :func:`bulk_load` suspends
-that for large loads and catches up afterwards (docs/adr/0004-search-at-scale.md).
+that for large loads and catches up afterwards (docs/adr/0005-search-at-scale.md).
 
 Short queries never scan the registry: a single character matches the start of a name (tiers 3–4);
 two characters use the character index (PostgreSQL) or ``LIKE`` with a limit (SQLite, ≤ 200 k rows).

@@ -1,5 +1,5 @@
 """The registry table's index diet (27 indexes on PostgreSQL → 9) and the search index moved to its
-own table on PostgreSQL. Each remaining index and its reader: docs/adr/0004-search-at-scale.md."""
+own table on PostgreSQL. Each remaining index and its reader: docs/adr/0005-search-at-scale.md."""
 
 import django.db.models.deletion
 from django.db import migrations, models
