@@ -5,8 +5,9 @@
 
 Builds the registry once (``bench/common_registry.py``; reused on later runs), samples realistic
 queries from it (name fragments of 2–4 characters, exact names, name prefixes, pinyin initials and
-full pinyin, USCC and USCC prefixes, former names, misses), and times ``search_enterprises`` for
-a staff user. Results are merged into ``bench/results/search.json``. Target: p95 ≤ 100 ms.
+full pinyin, USCC and USCC prefixes, former names, misses, single characters), and times
+``search_enterprises`` for a staff user. Results are merged into ``bench/results/search.json``.
+Target: p95 ≤ 100 ms. PostgreSQL databases: ``wutong_h2_bench_<size>`` (``BENCH_PG_PREFIX``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def sample_queries(count: int, seed: int = 7) -> list[tuple[str, str]]:
         "uscc_prefix",
         "former",
         "miss",
+        "char1",
     ]
     for i in range(count):
         kind = kinds[i % len(kinds)]
@@ -80,6 +82,8 @@ def sample_queries(count: int, seed: int = 7) -> list[tuple[str, str]]:
             q = row["uscc"]
         elif kind == "uscc_prefix":
             q = row["uscc"][:14]
+        elif kind == "char1":  # the autocomplete's first keystroke
+            q = core[0]
         elif kind == "former" and formers:
             name = rng.choice(formers)
             q = name[3:8]
