@@ -296,6 +296,28 @@ def test_a_page_of_fifty_costs_at_most_eight_queries_however_many_rows(client, a
     assert len(many) <= 10
 
 
+def test_the_search_box_adds_at_most_three_queries_to_a_page(client, alice, monkeypatch):
+    """Former names, names and pinyin are asked of the search index once each, however many rows
+    match; the rest is the page of the plain list."""
+    from wutong.enterprises import search
+
+    client.force_login(alice)
+    url = reverse("enterprises:enterprise_list")
+    for i in range(120):
+        make(f"深圳市梧桐{i:03d}科技有限公司")
+
+    def count(params: dict[str, str]) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, params)
+        assert len(response.context["table"].page.object_list) == 50
+        return len(ctx.captured_queries)
+
+    plain = count({})
+    assert count({"q": "wutong"}) <= plain + 3  # as an id list
+    monkeypatch.setattr(search, "FILTER_ID_CAP", 10)  # as conditions: a common fragment
+    assert count({"q": "wutong"}) <= plain + 3
+
+
 # --- The enterprise file ----------------------------------------------------------------------
 
 
