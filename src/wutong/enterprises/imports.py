@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from functools import lru_cache
 from typing import Any
 
@@ -49,7 +50,7 @@ from wutong.core.imports import (
     upsert_plan,
 )
 from wutong.core.models import Industry, Park, Street
-from wutong.enterprises import identity
+from wutong.enterprises import identity, search
 from wutong.enterprises.choices import (
     EmergingIndustry,
     EnterpriseStatus,
@@ -350,6 +351,11 @@ class EnterpriseKind(ImportKind):
         gettext_lazy("按统一社会信用代码更新：已有企业只改变有变化的字段，空白单元格不会清空已有数据。"),
         gettext_lazy("有错误的行不导入，可下载“被拒绝的行”修改后重新导入；其余行一次性全部写入。"),
     )
+
+    def bulk_writes(self, run: ImportRun, expected_rows: int) -> AbstractContextManager[Any]:
+        """A large load suspends the search index (and, when it at least doubles the registry, the
+        read-side indexes) and brings them back afterwards: see :func:`search.bulk_load`."""
+        return search.bulk_load(expected_rows)
 
     def begin(self, run: ImportRun) -> None:
         industries = dict(Industry.objects.values_list("code", "section"))
