@@ -12,23 +12,12 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from tests.fixtures.import_files import uscc, write_csv, write_xlsx
+from tests.test_imports import HEADER
 from wutong.core import imports
 from wutong.core.imports import MISSING
 from wutong.enterprises.models import Enterprise
 
 pytestmark = pytest.mark.django_db
-
-HEADER = [
-    "统一社会信用代码",
-    "企业名称",
-    "法定代表人",
-    "成立日期",
-    "注册资本(万元)",
-    "经营状态",
-    "行业代码",
-    "所属街道",
-    "标签",
-]
 
 
 def mixed_rows(n: int) -> list[list[Any]]:
