@@ -134,6 +134,13 @@ def test_the_results_list_filters_by_named_list_and_exports_what_it_shows(client
 
     sheet = load_workbook(io.BytesIO(export.content)).active
     assert sheet.max_row - 1 == expected
+    # failing conditions by their names, on the page and in the export, never as criterion ids
+    html = rd_only.content.decode()
+    assert ">研发费用占比<" in html
+    assert "rd_expense_ratio" not in html
+    header = [cell.value for cell in sheet[1]]
+    failing_column = header.index("不符合的条件")
+    assert {row[failing_column].value for row in sheet.iter_rows(min_row=2)} == {"研发费用占比"}
 
 
 def test_a_pool_is_created_from_the_results_filter_with_exactly_those_firms(client, alice):

@@ -6,6 +6,19 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from wutong.qualifications.models import PoolMember, ScreeningResult
+from wutong.qualifications.rules import RuleNotFound, get_ruleset
+
+
+def criterion_labels(rule_code: str, ids: str) -> str:
+    """The stored comma-separated criterion ids (``core_ip,rd_expense_ratio``) as officials read them:
+    ``拥有核心支持作用的知识产权、研发费用占比``."""
+    if not ids:
+        return ""
+    try:
+        labels = {c.id: c.label for c in get_ruleset(rule_code).criteria}
+    except RuleNotFound:
+        labels = {}
+    return "、".join(labels.get(part, part) for part in ids.split(","))
 
 
 class ScreeningResultTable(tables.Table):
@@ -13,6 +26,7 @@ class ScreeningResultTable(tables.Table):
         verbose_name=_("企业名称"),
         order_by=("enterprise__name",),
         linkify=("enterprises:enterprise_detail", {"pk": tables.A("enterprise_id")}),
+        attrs={"td": {"class": "text-nowrap"}},
     )
     uscc = tables.Column(verbose_name=_("统一社会信用代码"), accessor="enterprise__uscc")
     rule_version = tables.Column(verbose_name=_("规则版本"), order_by=("rule_version__code",))
@@ -47,6 +61,12 @@ class ScreeningResultTable(tables.Table):
             "assessed_on",
         )
         attrs = {"class": "table table-sm table-hover mb-0", "id": "screening-table"}
+
+    def render_failing(self, value: str, record: ScreeningResult) -> str:
+        return criterion_labels(record.rule_version.code, value)
+
+    def value_failing(self, value: str, record: ScreeningResult) -> str:
+        return criterion_labels(record.rule_version.code, value)
 
 
 class PoolMemberTable(tables.Table):
