@@ -29,8 +29,10 @@ class ScreeningResultTable(tables.Table):
         attrs={"td": {"class": "text-nowrap"}},
     )
     uscc = tables.Column(verbose_name=_("统一社会信用代码"), accessor="enterprise__uscc")
-    rule_version = tables.Column(verbose_name=_("规则版本"), order_by=("rule_version__code",))
-    verdict = tables.Column(verbose_name=_("结论"))
+    rule_version = tables.Column(
+        verbose_name=_("规则版本"), order_by=("rule_version__code",), attrs={"td": {"class": "text-nowrap"}}
+    )
+    verdict = tables.Column(verbose_name=_("结论"), attrs={"td": {"class": "text-nowrap"}})
     score_min = tables.Column(verbose_name=_("得分下限"))
     score_max = tables.Column(verbose_name=_("得分上限"))
     failing = tables.Column(verbose_name=_("不符合的条件"))
