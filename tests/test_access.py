@@ -31,12 +31,6 @@ from wutong.core.models import AuditEntry, Holiday
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """Ten personas hashed with PBKDF2 per test cost seconds; the hasher is not what is tested here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 PERSONAS = [
     "anonymous",
     "alice",

@@ -19,11 +19,6 @@ from wutong.core import audit
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def at(day: int, hour: int = 10) -> dt.datetime:
     return dt.datetime(2026, 3, day, hour, tzinfo=dt.UTC)
 

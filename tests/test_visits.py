@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from tests.fixtures.clock import frozen_today  # noqa: F401  (autouse: today is 2026-11-24)
 from wutong.core.exceptions import DomainError
 from wutong.core.models import AuditEntry
 from wutong.demands.choices import DemandChannel, DemandStatus
@@ -24,17 +24,6 @@ pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 11, 24)
 _counter = iter(range(1, 10**6))
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def frozen_today():  # type: ignore[no-untyped-def]
-    with time_machine.travel(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 def make_enterprise(name: str = "深圳市梧桐示范科技有限公司", uscc: str | None = None) -> Enterprise:

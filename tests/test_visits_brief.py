@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import docx
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.fixtures.clock import frozen_today  # noqa: F401  (autouse: today is 2026-11-24)
 from wutong.demands.models import DemandCategory
 from wutong.demands.services import submit_demand
 from wutong.enterprises.choices import QualificationKind
@@ -25,17 +25,6 @@ from wutong.visits.models import Visit
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 11, 24)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def frozen_today():  # type: ignore[no-untyped-def]
-    with time_machine.travel(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.fixtures.clock import frozen_today  # noqa: F401  (autouse: today is 2026-11-24)
 from tests.personas import PASSWORD
 from wutong.enterprises.models import Enterprise
 from wutong.visits import queries, rules
@@ -40,17 +41,6 @@ pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 11, 24)
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def frozen_today():  # type: ignore[no-untyped-def]
-    with time_machine.travel(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 def visit(firm: Enterprise, day: dt.date, unit, status: str = VisitStatus.DONE) -> Visit:  # type: ignore[no-untyped-def]

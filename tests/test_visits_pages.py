@@ -8,12 +8,12 @@ import io
 
 import openpyxl
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.fixtures.clock import frozen_today  # noqa: F401  (autouse: today is 2026-11-24)
 from wutong.core.dashboard import dashboard_context
 from wutong.demands.models import Demand, DemandCategory
 from wutong.enterprises.models import Enterprise
@@ -24,17 +24,6 @@ from wutong.visits.models import KeyList, KeyListMember, LeaderAssignment, Visit
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 11, 24)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def frozen_today():  # type: ignore[no-untyped-def]
-    with time_machine.travel(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 @pytest.fixture

@@ -19,11 +19,6 @@ from wutong.investment.models import Chain, ChainSegment, Project, ProjectStageC
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def chains(db):  # type: ignore[no-untyped-def]
     software = Chain.objects.create(name="软件与信息服务", order=1)

@@ -20,11 +20,6 @@ from wutong.visits.models import Visit
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def log_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url + "/accounts/login/")
     page.fill("#id_username", username)

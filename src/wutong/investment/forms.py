@@ -15,6 +15,7 @@ from wutong.enterprises.identity import compact_uscc
 from wutong.enterprises.models import Enterprise
 from wutong.investment.choices import ChainLinkKind, ChainPosition, LostReason, PlanMetric
 from wutong.investment.models import Activity, Chain, ChainSegment, Project, Space, Target, TargetList
+from wutong.investment.services import PROJECT_FIELDS, TARGET_FIELDS
 
 WAN = Decimal(10_000)
 
@@ -93,21 +94,7 @@ class TargetForm(StyledModelForm):
 
     class Meta:
         model = Target
-        fields = [
-            "name",
-            "uscc",
-            "hq_city",
-            "industry",
-            "segment",
-            "size_class",
-            "is_listed",
-            "stock_code",
-            "channel",
-            "source_detail",
-            "owner",
-            "lists",
-            "notes",
-        ]
+        fields = [*TARGET_FIELDS[:-1], "lists", "notes"]  # the service's fields, lists before notes
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -149,30 +136,7 @@ class ProjectForm(StyledModelForm):
 
     class Meta:
         model = Project
-        fields = [
-            "name",
-            "target",
-            "channel",
-            "channel_detail",
-            "owner",
-            "industry",
-            "segment",
-            "investment_amount",
-            "registered_capital",
-            "paid_in_capital",
-            "expected_revenue",
-            "expected_tax",
-            "expected_headcount",
-            "space_area",
-            "space_use",
-            "land_area",
-            "uscc",
-            "signed_on",
-            "move_in_on",
-            "landed_on",
-            "operating_on",
-            "notes",
-        ]
+        fields = list(PROJECT_FIELDS)
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
             **{d: forms.DateInput() for d in ("signed_on", "move_in_on", "landed_on", "operating_on")},

@@ -157,22 +157,6 @@ class SpaceListView(_List):
 # --- Targets ------------------------------------------------------------------------------------
 
 
-TARGET_FORM_FIELDS = (
-    "name",
-    "uscc",
-    "hq_city",
-    "industry",
-    "segment",
-    "size_class",
-    "is_listed",
-    "stock_code",
-    "channel",
-    "source_detail",
-    "owner",
-    "notes",
-)
-
-
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = access_target(request.user, pk)
     may_see_pii = has_capability(request.user, "enterprises.view_pii")
@@ -208,7 +192,7 @@ def target_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     target = access_target(request.user, pk, "change") if pk else None
     form = f.TargetForm(request.POST or None, instance=target)
     if request.method == "POST" and form.is_valid():
-        data = _data(form, TARGET_FORM_FIELDS)
+        data = _data(form, services.TARGET_FIELDS)
         try:
             if target is None:
                 target = services.create_target(actor=request.user, lists=form.cleaned_data["lists"], **data)
